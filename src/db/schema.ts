@@ -1,0 +1,104 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  customType,
+  index,
+  integer,
+  json,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { JobStatus } from '../jobs/lifecycle.js';
+import type { Executor, EnvironmentVariable, StepLifecycle } from '../jobs/spec.js';
+
+/** PostgreSQL's 64-bit transaction id; read back as a decimal string so it never loses precision. */
+const xid8 = customType<{ data: string; driverData: string }>({
+  dataType: () => 'xid8',
+});
+
+type JsonObject = Record<string, unknown>;
+// `json`, not `jsonb`: user documents are echoed back with their keys in the order they were sent.
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    workspace: text('workspace').notNull(),
+    name: text('name').notNull(),
+    attemptId: text('attempt_id').notNull(),
+    project: text('project'),
+    description: text('description'),
+    source: text('source').notNull(),
+    spec: json('spec').$type<JsonObject>().notNull(),
+    status: text('status').$type<JobStatus>().notNull(),
+    statusDetails: json('status_details').$type<JsonObject>().notNull().default({}),
+    errorDetails: json('error_details').$type<JsonObject>(),
+    ownership: json('ownership').$type<JsonObject>().notNull().default({}),
+    customFields: json('custom_fields').$type<JsonObject>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('jobs_workspace_name_key').on(t.workspace, t.name),
+    index('jobs_workspace_created_at_idx').on(t.workspace, t.createdAt, t.id),
+  ],
+);
+
+/** One row per step of a job's platform_spec: its spec and its runtime status. */
+export const jobSteps = pgTable(
+  'job_steps',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    executor: json('executor').$type<Executor>().notNull(),
+    environment: json('environment').$type<EnvironmentVariable[]>(),
+    config: json('config').$type<JsonObject>(),
+    lifecycle: json('lifecycle').$type<StepLifecycle>(),
+    status: text('status').$type<JobStatus>().notNull(),
+    statusDetails: json('status_details').$type<JsonObject>().notNull().default({}),
+    errorDetails: json('error_details').$type<JsonObject>(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('job_steps_job_position_key').on(t.jobId, t.position),
+    uniqueIndex('job_steps_job_name_key').on(t.jobId, t.name),
+  ],
+);
+
+/**
+ * Append-only history of job status changes, and the source every subscriber reads from.
+ * `xid` is the writing transaction's id: readers only pass events whose transaction is older
+ * than every transaction still running, so an event that commits late can never be skipped.
+ * No foreign key to jobs: the history of a deleted job stays readable for replaying watchers.
+ */
+export const jobStatusEvents = pgTable(
+  'job_status_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    xid: xid8('xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    jobId: text('job_id').notNull(),
+    workspace: text('workspace').notNull(),
+    jobName: text('job_name').notNull(),
+    status: text('status').$type<JobStatus>().notNull(),
+    previousStatus: text('previous_status').$type<JobStatus>(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    index('job_status_events_xid_id_idx').on(t.xid, t.id),
+    index('job_status_events_job_idx').on(t.jobId, t.xid, t.id),
+    index('job_status_events_workspace_idx').on(t.workspace, t.xid, t.id),
+  ],
+);
+
+export type JobRow = typeof jobs.$inferSelect;
+export type JobStepRow = typeof jobSteps.$inferSelect;
+export type JobStatusEventRow = typeof jobStatusEvents.$inferSelect;

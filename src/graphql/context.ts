@@ -1,0 +1,35 @@
+/** What every resolver gets: the domain services and request-scoped batch loaders (no N+1). */
+import DataLoader from 'dataloader';
+import { and, inArray } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { jobs as jobsTable } from '../db/schema.js';
+import type { StatusEventFeed, StatusEvent } from '../events/feed.js';
+import * as repo from '../jobs/repository.js';
+import type { JobRecord } from '../jobs/repository.js';
+import type { JobsService } from '../jobs/service.js';
+
+export interface GraphQLContext {
+  jobs: JobsService;
+  feed: StatusEventFeed;
+  loaders: Loaders;
+}
+
+export interface Loaders {
+  jobById: DataLoader<string, JobRecord | null>;
+  eventsByJob: DataLoader<string, StatusEvent[]>;
+}
+
+export function createLoaders(db: Database, feed: StatusEventFeed): Loaders {
+  return {
+    jobById: new DataLoader(async (ids) => {
+      const rows = await db.select().from(jobsTable).where(and(inArray(jobsTable.id, [...ids])));
+      const records = new Map((await repo.withSteps(db, rows)).map((r) => [r.id, r]));
+      return ids.map((id) => records.get(id) ?? null);
+    }),
+    eventsByJob: new DataLoader(async (ids) => {
+      const byJob = await feed.historyOfJobs([...ids]);
+      return ids.map((id) => byJob.get(id) ?? []);
+    }),
+  };
+}
+

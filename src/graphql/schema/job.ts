@@ -1,0 +1,211 @@
+/** The Job type, its runtime steps, and the `job` and `jobs` queries. */
+import type { ObjectRef } from '@pothos/core';
+import type { JobStepRow } from '../../db/schema.js';
+import { JobNotFoundError } from '../../jobs/errors.js';
+import { allowedActions } from '../../jobs/lifecycle.js';
+import { keyOf, type JobKey, type JobRecord, type SortField } from '../../jobs/repository.js';
+import { stepSpecOf } from '../../rest/serialize.js';
+import { builder } from '../builder.js';
+import { JobActionEnum, JobStatusEnum } from './enums.js';
+import { JobSpecRef, StepSpecRef } from './job-spec.js';
+
+export const JobRef = builder.objectRef<JobRecord>('Job');
+export const JobStepRef = builder.objectRef<JobStepRow>('JobStep');
+
+JobStepRef.implement({
+  description: 'A step of a job and its runtime status.',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    name: t.exposeString('name'),
+    status: t.expose('status', { type: JobStatusEnum }),
+    statusDetails: t.expose('statusDetails', { type: 'JSON' }),
+    errorDetails: t.expose('errorDetails', { type: 'JSON', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    spec: t.field({ type: StepSpecRef, resolve: stepSpecOf }),
+  }),
+});
+
+JobRef.implement({
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    attemptId: t.exposeString('attemptId'),
+    name: t.exposeString('name'),
+    workspace: t.exposeString('workspace'),
+    project: t.exposeString('project', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    source: t.exposeString('source'),
+    spec: t.expose('spec', { type: 'JSON' }),
+    platformSpec: t.field({ type: JobSpecRef, resolve: (job) => ({ steps: job.steps.map(stepSpecOf) }) }),
+    fileset: t.string({ resolve: (job) => `job-fileset-${job.name}` }),
+    status: t.expose('status', { type: JobStatusEnum }),
+    statusDetails: t.expose('statusDetails', { type: 'JSON' }),
+    errorDetails: t.expose('errorDetails', { type: 'JSON', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    ownership: t.expose('ownership', { type: 'JSON' }),
+    customFields: t.expose('customFields', { type: 'JSON' }),
+    steps: t.expose('steps', { type: [JobStepRef] }),
+    allowedActions: t.field({
+      type: [JobActionEnum],
+      description: 'The actions that would change the job now, for enabling buttons in a UI.',
+      resolve: (job) => allowedActions(job.status),
+    }),
+  }),
+});
+
+const PageInfoRef = builder
+  .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>('PageInfo')
+  .implement({
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean('hasNextPage'),
+      hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
+      startCursor: t.exposeString('startCursor', { nullable: true }),
+      endCursor: t.exposeString('endCursor', { nullable: true }),
+    }),
+  });
+export { PageInfoRef };
+
+interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+/** A Relay connection type for `node`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any node type
+export function connectionOf<T>(name: string, node: ObjectRef<any, T>) {
+  const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
+    fields: (t) => ({ cursor: t.exposeString('cursor'), node: t.field({ type: node, resolve: (e) => e.node as never }) }),
+  });
+  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
+    fields: (t) => ({
+      edges: t.field({ type: [EdgeRef], resolve: (c) => c.edges }),
+      nodes: t.field({ type: [node], resolve: (c) => c.edges.map((e) => e.node) as never }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+      totalCount: t.exposeInt('totalCount'),
+    }),
+  });
+}
+
+export function connection<T>(
+  edges: Edge<T>[],
+  hasNextPage: boolean,
+  hasPreviousPage: boolean,
+  totalCount: number,
+): Connection<T> {
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+const JobConnectionRef = connectionOf<JobRecord>('Job', JobRef);
+
+const JobOrderFieldEnum = builder.enumType('JobOrderField', {
+  values: { CREATED_AT: { value: 'created_at' }, UPDATED_AT: { value: 'updated_at' }, SOURCE: { value: 'source' } } as const,
+});
+const OrderDirectionEnum = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
+
+const JobOrderBy = builder.inputType('JobOrderBy', {
+  fields: (t) => ({
+    field: t.field({ type: JobOrderFieldEnum, required: true }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC' }),
+  }),
+});
+
+const JobFilter = builder.inputType('JobFilter', {
+  description: 'Every given field must match; a list matches any of its values.',
+  fields: (t) => ({
+    status: t.field({ type: [JobStatusEnum] }),
+    source: t.stringList(),
+    project: t.stringList(),
+    name: t.stringList(),
+    createdAfter: t.field({ type: 'DateTime', description: 'Created at or after.' }),
+    createdBefore: t.field({ type: 'DateTime', description: 'Created at or before.' }),
+    updatedAfter: t.field({ type: 'DateTime', description: 'Updated at or after.' }),
+    updatedBefore: t.field({ type: 'DateTime', description: 'Updated at or before.' }),
+  }),
+});
+
+/** Job list cursors carry the sort they were made under, so a cursor from another order is refused. */
+function encodeJobCursor(field: SortField, key: JobKey): string {
+  const value = key.value instanceof Date ? key.value.toISOString() : key.value;
+  return Buffer.from(JSON.stringify([field, value, key.id])).toString('base64url');
+}
+
+function decodeJobCursor(cursor: string, field: SortField): JobKey {
+  try {
+    const [f, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string, string];
+    if (f === field && typeof value === 'string' && typeof id === 'string') return { value, id };
+  } catch {
+    // fall through
+  }
+  throw new Error(`Invalid cursor '${cursor}' for jobs ordered by ${field}.`);
+}
+
+const MAX_PAGE = 100;
+
+builder.queryFields((t) => ({
+  job: t.field({
+    type: JobRef,
+    nullable: true,
+    args: {
+      workspace: t.arg.string({ required: true }),
+      name: t.arg.string({ required: true }),
+    },
+    resolve: (_, { workspace, name }, { jobs }) =>
+      jobs.get(workspace, name).catch((error) => {
+        if (error instanceof JobNotFoundError) return null;
+        throw error;
+      }),
+  }),
+  jobs: t.field({
+    type: JobConnectionRef,
+    description: `Jobs of a workspace, newest first unless ordered otherwise. At most ${MAX_PAGE} per page.`,
+    args: {
+      workspace: t.arg.string({ required: true }),
+      filter: t.arg({ type: JobFilter }),
+      orderBy: t.arg({ type: JobOrderBy }),
+      first: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
+      after: t.arg.string(),
+      last: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
+      before: t.arg.string(),
+    },
+    validate: [(args) => args.first == null || args.last == null, { message: 'Pass either first or last, not both.' }],
+    resolve: async (_, args, { jobs }) => {
+      const field: SortField = args.orderBy?.field ?? 'created_at';
+      const descending = args.orderBy ? args.orderBy.direction === 'DESC' : true;
+      const f = args.filter;
+      const { jobs: page, hasMore, total } = await jobs.page(args.workspace, {
+        filter: {
+          status: f?.status ?? undefined,
+          source: f?.source ?? undefined,
+          project: f?.project ?? undefined,
+          name: f?.name ?? undefined,
+          created_at: { gte: f?.createdAfter ?? undefined, lte: f?.createdBefore ?? undefined },
+          updated_at: { gte: f?.updatedAfter ?? undefined, lte: f?.updatedBefore ?? undefined },
+        },
+        sort: { field, descending },
+        after: args.after ? decodeJobCursor(args.after, field) : undefined,
+        before: args.before ? decodeJobCursor(args.before, field) : undefined,
+        take: args.last != null ? { last: args.last } : { first: args.first ?? 20 },
+      });
+      const edges = page.map((job) => ({ cursor: encodeJobCursor(field, keyOf(job, field)), node: job }));
+      return args.last != null
+        ? connection(edges, !!args.before, hasMore, total)
+        : connection(edges, hasMore, !!args.after, total);
+    },
+  }),
+}));
+

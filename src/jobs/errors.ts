@@ -1,0 +1,65 @@
+/** Domain errors: what can go wrong in the jobs domain, independent of the door it came through. */
+import type { JobAction, JobStatus } from './lifecycle.js';
+
+export class JobNotFoundError extends Error {
+  constructor(
+    readonly workspace: string,
+    readonly jobName: string,
+  ) {
+    super(`Job '${jobName}' not found in workspace '${workspace}'.`);
+  }
+}
+
+export class JobAlreadyExistsError extends Error {
+  constructor(
+    readonly workspace: string,
+    readonly jobName: string,
+  ) {
+    super(`Job '${jobName}' already exists in workspace '${workspace}'.`);
+  }
+}
+
+/** An action that the lifecycle forbids in the job's current status. */
+export class JobStateConflictError extends Error {
+  constructor(
+    readonly action: JobAction,
+    readonly jobName: string,
+    readonly status: JobStatus,
+    reason?: string,
+  ) {
+    super(`Cannot ${action} job '${jobName}': the job is ${status}${reason ? ` (${reason})` : ''}.`);
+  }
+}
+
+export class StepNotFoundError extends Error {
+  constructor(
+    readonly workspace: string,
+    readonly jobName: string,
+    readonly stepName: string,
+  ) {
+    super(`Step '${stepName}' not found in job '${jobName}' in workspace '${workspace}'.`);
+  }
+}
+
+/** A step status update that the step transition table forbids. */
+export class StepTransitionError extends Error {
+  constructor(
+    readonly jobName: string,
+    readonly stepName: string,
+    readonly from: JobStatus,
+    readonly to: JobStatus,
+  ) {
+    super(`Cannot move step '${stepName}' of job '${jobName}' from ${from} to ${to}.`);
+  }
+}
+
+/** A request that is well-formed but asks for something the gateway cannot run. */
+export class InvalidJobSpecError extends Error {
+  constructor(
+    message: string,
+    /** Where in the create request the problem is, e.g. ['platform_spec', 'steps', 0, 'executor']. */
+    readonly path: (string | number)[],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,231 @@
+/** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from '../db/schema.js';
+import type { JobStatus } from './lifecycle.js';
+
+export type JobRecord = JobRow & { steps: JobStepRow[] };
+
+export async function findJob(
+  db: Database,
+  workspace: string,
+  name: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<JobRow | undefined> {
+  const query = db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.workspace, workspace), eq(jobs.name, name)));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  return row;
+}
+
+/** Steps of many jobs in one statement, in step order. */
+export async function findSteps(db: Database, jobIds: string[]): Promise<Map<string, JobStepRow[]>> {
+  const byJob = new Map<string, JobStepRow[]>(jobIds.map((id) => [id, []]));
+  if (jobIds.length === 0) return byJob;
+  const rows = await db
+    .select()
+    .from(jobSteps)
+    .where(inArray(jobSteps.jobId, jobIds))
+    .orderBy(asc(jobSteps.jobId), asc(jobSteps.position));
+  for (const row of rows) byJob.get(row.jobId)!.push(row);
+  return byJob;
+}
+
+export async function withSteps(db: Database, rows: JobRow[]): Promise<JobRecord[]> {
+  const steps = await findSteps(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({ ...row, steps: steps.get(row.id)! }));
+}
+
+/** Inserts a job unless its name is taken; returns false when it is. */
+export async function insertJob(db: Database, job: JobRow, steps: JobStepRow[]): Promise<boolean> {
+  const inserted = await db
+    .insert(jobs)
+    .values(job)
+    .onConflictDoNothing({ target: [jobs.workspace, jobs.name] })
+    .returning({ id: jobs.id });
+  if (inserted.length === 0) return false;
+  await db.insert(jobSteps).values(steps);
+  return true;
+}
+
+export async function updateJob(db: Database, id: string, changes: Partial<JobRow>): Promise<void> {
+  await db.update(jobs).set(changes).where(eq(jobs.id, id));
+}
+
+export async function updateStep(db: Database, id: string, changes: Partial<JobStepRow>): Promise<void> {
+  await db.update(jobSteps).set(changes).where(eq(jobSteps.id, id));
+}
+
+export async function deleteJob(db: Database, id: string): Promise<void> {
+  await db.delete(jobs).where(eq(jobs.id, id));
+}
+
+export async function appendStatusEvent(
+  db: Database,
+  job: Pick<JobRow, 'id' | 'workspace' | 'name'>,
+  previousStatus: JobStatus | null,
+  status: JobStatus,
+  occurredAt: Date,
+): Promise<void> {
+  await db.insert(jobStatusEvents).values({
+    jobId: job.id,
+    workspace: job.workspace,
+    jobName: job.name,
+    status,
+    previousStatus,
+    occurredAt,
+  });
+}
+
+export type SortField = 'created_at' | 'updated_at' | 'source';
+export interface TimeRange {
+  gte?: Date;
+  lte?: Date;
+  gt?: Date;
+  lt?: Date;
+}
+export interface JobListFilter {
+  status?: JobStatus[];
+  source?: string[];
+  project?: string[];
+  name?: string[];
+  created_at?: TimeRange;
+  updated_at?: TimeRange;
+}
+export interface JobListQuery {
+  filter: JobListFilter;
+  sort: { field: SortField; descending: boolean };
+  limit: number;
+  offset: number;
+}
+
+const sortColumns = { created_at: jobs.createdAt, updated_at: jobs.updatedAt, source: jobs.source };
+
+function timeConditions(column: typeof jobs.createdAt | typeof jobs.updatedAt, range: TimeRange | undefined): SQL[] {
+  if (!range) return [];
+  const out: SQL[] = [];
+  if (range.gte) out.push(gte(column, range.gte));
+  if (range.lte) out.push(lte(column, range.lte));
+  if (range.gt) out.push(gt(column, range.gt));
+  if (range.lt) out.push(lt(column, range.lt));
+  return out;
+}
+
+export function jobFilterConditions(workspace: string, filter: JobListFilter): SQL {
+  return and(
+    eq(jobs.workspace, workspace),
+    filter.status && inArray(jobs.status, filter.status),
+    filter.source && inArray(jobs.source, filter.source),
+    filter.project && inArray(jobs.project, filter.project),
+    filter.name && inArray(jobs.name, filter.name),
+    ...timeConditions(jobs.createdAt, filter.created_at),
+    ...timeConditions(jobs.updatedAt, filter.updated_at),
+  )!;
+}
+
+/** One page of jobs and the total matching; ties are broken by id so paging never repeats a job. */
+export async function listJobs(
+  db: Database,
+  workspace: string,
+  query: JobListQuery,
+): Promise<{ rows: JobRow[]; total: number }> {
+  const where = jobFilterConditions(workspace, query.filter);
+  const direction = query.sort.descending ? desc : asc;
+  const [rows, [{ total }]] = await Promise.all([
+    db
+      .select()
+      .from(jobs)
+      .where(where)
+      .orderBy(direction(sortColumns[query.sort.field]), direction(jobs.id))
+      .limit(query.limit)
+      .offset(query.offset),
+    db.select({ total: count() }).from(jobs).where(where),
+  ]);
+  return { rows, total };
+}
+
+
+export interface StepListQuery {
+  /** Undefined means every workspace (the API's `-`). */
+  workspace?: string;
+  /** Undefined means every job (the API's `-`). */
+  jobName?: string;
+  status?: JobStatus[];
+  limit: number;
+  offset: number;
+}
+
+export type StepWithJob = { step: JobStepRow; job: { workspace: string; name: string } };
+
+/** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
+export async function listSteps(db: Database, query: StepListQuery): Promise<{ rows: StepWithJob[]; total: number }> {
+  const where = and(
+    query.workspace !== undefined ? eq(jobs.workspace, query.workspace) : undefined,
+    query.jobName !== undefined ? eq(jobs.name, query.jobName) : undefined,
+    query.status ? inArray(jobSteps.status, query.status) : undefined,
+  );
+  const [rows, [{ total }]] = await Promise.all([
+    db
+      .select({ step: jobSteps, job: { workspace: jobs.workspace, name: jobs.name } })
+      .from(jobSteps)
+      .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
+      .where(where)
+      .orderBy(asc(jobs.createdAt), asc(jobs.id), asc(jobSteps.position))
+      .limit(query.limit)
+      .offset(query.offset),
+    db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),
+  ]);
+  return { rows, total };
+}
+
+/** A position in a keyset-paged job list: the sort column's value and the id that breaks ties. */
+export interface JobKey {
+  value: string | Date;
+  id: string;
+}
+
+export interface JobPageQuery {
+  filter: JobListFilter;
+  sort: { field: SortField; descending: boolean };
+  after?: JobKey;
+  before?: JobKey;
+  /** Take from the start of the window (first) or from its end (last). */
+  take: { first: number } | { last: number };
+}
+
+/** One keyset page: stable under inserts, so a cursor never skips or repeats a job. */
+export async function pageJobs(
+  db: Database,
+  workspace: string,
+  query: JobPageQuery,
+): Promise<{ rows: JobRow[]; hasMore: boolean; total: number }> {
+  const column = sortColumns[query.sort.field];
+  const key = sql`(${column}, ${jobs.id})`;
+  const ascending = !query.sort.descending;
+  const beyond = (k: JobKey, forward: boolean) =>
+    forward === ascending ? sql`${key} > (${k.value}, ${k.id})` : sql`${key} < (${k.value}, ${k.id})`;
+  const where = and(
+    jobFilterConditions(workspace, query.filter),
+    query.after && beyond(query.after, true),
+    query.before && beyond(query.before, false),
+  );
+  const fromEnd = 'last' in query.take;
+  const limit = 'last' in query.take ? query.take.last : query.take.first;
+  const direction = ascending !== fromEnd ? asc : desc;
+  const [rows, [{ total }]] = await Promise.all([
+    db.select().from(jobs).where(where).orderBy(direction(column), direction(jobs.id)).limit(limit + 1),
+    db.select({ total: count() }).from(jobs).where(jobFilterConditions(workspace, query.filter)),
+  ]);
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  return { rows: fromEnd ? page.reverse() : page, hasMore, total };
+}
+
+export function keyOf(row: JobRow, field: SortField): JobKey {
+  return { value: field === 'source' ? row.source : row[field === 'created_at' ? 'createdAt' : 'updatedAt'], id: row.id };
+}

@@ -1,0 +1,239 @@
+/**
+ * The jobs service: every create, read and status change of a job, whichever door it came through.
+ * Each status change is one transaction that locks the job row, applies the lifecycle rules,
+ * writes the steps and the job, and appends a status event.
+ */
+import type { Database } from '../db/client.js';
+import type { JobRow, JobStepRow } from '../db/schema.js';
+import {
+  InvalidJobSpecError,
+  JobAlreadyExistsError,
+  JobNotFoundError,
+  JobStateConflictError,
+  StepNotFoundError,
+  StepTransitionError,
+} from './errors.js';
+import { generateJobName, newAttemptId, newJobId, newStepId } from './ids.js';
+import {
+  actionTable,
+  canStepMove,
+  currentStepIndex,
+  deriveJobStatus,
+  stepStatusesAfter,
+  type JobAction,
+} from './lifecycle.js';
+import type { ExecutionProfile } from './profiles.js';
+import * as repo from './repository.js';
+import type { JobRecord, JobListQuery } from './repository.js';
+import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
+
+export class JobsService {
+  constructor(
+    private readonly db: Database,
+    readonly profiles: readonly ExecutionProfile[],
+    /** Called after a transaction that appended status events has committed. */
+    private readonly onStatusCommitted: () => void = () => {},
+  ) {}
+
+  async create(workspace: string, request: CreateJobRequest): Promise<JobRecord> {
+    this.checkProfiles(request);
+    const now = new Date();
+    const job: JobRow = {
+      id: newJobId(),
+      workspace,
+      name: request.name ?? generateJobName(request.source),
+      attemptId: newAttemptId(),
+      project: request.project ?? null,
+      description: request.description ?? null,
+      source: request.source,
+      spec: request.spec,
+      status: 'created',
+      statusDetails: {},
+      errorDetails: null,
+      ownership: request.ownership ?? {},
+      customFields: request.custom_fields ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    const steps: JobStepRow[] = request.platform_spec.steps.map((step, position) => ({
+      id: newStepId(),
+      jobId: job.id,
+      position,
+      name: step.name,
+      executor: step.executor,
+      environment: step.environment ?? null,
+      config: step.config ?? null,
+      lifecycle: step.lifecycle ?? null,
+      status: 'created',
+      statusDetails: {},
+      errorDetails: null,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    await this.db.transaction(async (tx) => {
+      if (!(await repo.insertJob(tx, job, steps))) {
+        throw new JobAlreadyExistsError(workspace, job.name);
+      }
+      await repo.appendStatusEvent(tx, job, null, 'created', now);
+    });
+    this.onStatusCommitted();
+    return { ...job, steps };
+  }
+
+  async get(workspace: string, name: string): Promise<JobRecord> {
+    const job = await repo.findJob(this.db, workspace, name);
+    if (!job) throw new JobNotFoundError(workspace, name);
+    const [record] = await repo.withSteps(this.db, [job]);
+    return record;
+  }
+
+  async list(workspace: string, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
+    const { rows, total } = await repo.listJobs(this.db, workspace, query);
+    return { jobs: await repo.withSteps(this.db, rows), total };
+  }
+
+  async page(workspace: string, query: repo.JobPageQuery) {
+    const { rows, hasMore, total } = await repo.pageJobs(this.db, workspace, query);
+    return { jobs: await repo.withSteps(this.db, rows), hasMore, total };
+  }
+
+  listSteps(query: repo.StepListQuery) {
+    return repo.listSteps(this.db, query);
+  }
+
+  pause(workspace: string, name: string) {
+    return this.applyAction('pause', workspace, name);
+  }
+
+  resume(workspace: string, name: string) {
+    return this.applyAction('resume', workspace, name);
+  }
+
+  cancel(workspace: string, name: string) {
+    return this.applyAction('cancel', workspace, name);
+  }
+
+  /** Deletes a job in a terminal status; its status history stays for replaying watchers. */
+  async delete(workspace: string, name: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const job = await repo.findJob(tx, workspace, name, { forUpdate: true });
+      if (!job) throw new JobNotFoundError(workspace, name);
+      const outcome = actionTable.delete[job.status];
+      if (outcome.kind === 'conflict') {
+        throw new JobStateConflictError('delete', name, job.status, outcome.reason);
+      }
+      await repo.deleteJob(tx, job.id);
+    });
+  }
+
+  /**
+   * What an executor reports about one step: checks the step transition table, merges the
+   * details, starts the next step when one completes, and moves the job with its steps.
+   */
+  async updateStepStatus(
+    workspace: string,
+    jobName: string,
+    stepName: string,
+    update: StepStatusUpdate,
+  ): Promise<JobStepRow> {
+    const { step, jobChanged } = await this.db.transaction(async (tx) => {
+      const job = await repo.findJob(tx, workspace, jobName, { forUpdate: true });
+      if (!job) throw new JobNotFoundError(workspace, jobName);
+      const [{ steps }] = await repo.withSteps(tx, [job]);
+      const index = steps.findIndex((s) => s.name === stepName);
+      if (index === -1) throw new StepNotFoundError(workspace, jobName, stepName);
+      const step = steps[index];
+      if (step.status !== update.status && !canStepMove(step.status, update.status)) {
+        throw new StepTransitionError(jobName, stepName, step.status, update.status);
+      }
+      const now = new Date();
+      const changes: Partial<JobStepRow> = {
+        status: update.status,
+        statusDetails: { ...step.statusDetails, ...update.status_details },
+        updatedAt: now,
+      };
+      if (update.error_details !== undefined) changes.errorDetails = update.error_details;
+      Object.assign(step, changes);
+      await repo.updateStep(tx, step.id, changes);
+
+      const next = steps[index + 1];
+      if (update.status === 'completed' && next?.status === 'created') {
+        Object.assign(next, { status: 'pending', updatedAt: now });
+        await repo.updateStep(tx, next.id, { status: 'pending', updatedAt: now });
+      }
+      const jobStatus = deriveJobStatus(steps.map((s) => s.status));
+      if (jobStatus === job.status) return { step, jobChanged: false };
+      await repo.updateJob(tx, job.id, {
+        status: jobStatus,
+        updatedAt: now,
+        ...(jobStatus === 'error' ? { errorDetails: step.errorDetails ?? {} } : {}),
+      });
+      await repo.appendStatusEvent(tx, job, job.status, jobStatus, now);
+      return { step, jobChanged: true };
+    });
+    if (jobChanged) this.onStatusCommitted();
+    return step;
+  }
+
+  private async applyAction(
+    action: Exclude<JobAction, 'delete'>,
+    workspace: string,
+    name: string,
+  ): Promise<JobRecord> {
+    const { record, changed } = await this.db.transaction(async (tx) => {
+      const job = await repo.findJob(tx, workspace, name, { forUpdate: true });
+      if (!job) throw new JobNotFoundError(workspace, name);
+      const [record] = await repo.withSteps(tx, [job]);
+      const outcome = actionTable[action][job.status];
+      if (outcome.kind === 'conflict') {
+        throw new JobStateConflictError(action, name, job.status, outcome.reason);
+      }
+      if (outcome.kind !== 'transition') return { record, changed: false };
+
+      const statuses = stepStatusesAfter(
+        action,
+        outcome.to,
+        record.steps.map((s) => s.status),
+      );
+      if (action === 'pause') this.checkPausable(record, record.steps[currentStepIndex(statuses)]);
+      const now = new Date();
+      for (const [i, step] of record.steps.entries()) {
+        if (step.status === statuses[i]) continue;
+        Object.assign(step, { status: statuses[i], updatedAt: now });
+        await repo.updateStep(tx, step.id, { status: statuses[i], updatedAt: now });
+      }
+      // The table and the step rules must agree; a mismatch is a bug, not a user error.
+      const derived = deriveJobStatus(statuses);
+      if (derived !== outcome.to) throw new Error(`${action} moved steps to ${derived}, expected ${outcome.to}`);
+      await repo.updateJob(tx, job.id, { status: outcome.to, updatedAt: now });
+      await repo.appendStatusEvent(tx, job, job.status, outcome.to, now);
+      return { record: { ...record, status: outcome.to, updatedAt: now }, changed: true };
+    });
+    if (changed) this.onStatusCommitted();
+    return record;
+  }
+
+  /** A step whose lifecycle sets `pause_deadline_seconds: 0` cannot be paused. */
+  private checkPausable(job: JobRow, step: JobStepRow): void {
+    if (step.lifecycle?.pause_deadline_seconds === 0) {
+      throw new JobStateConflictError(
+        'pause',
+        job.name,
+        job.status,
+        `step '${step.name}' cannot be paused: its pause_deadline_seconds is 0`,
+      );
+    }
+  }
+
+  private checkProfiles(request: CreateJobRequest): void {
+    request.platform_spec.steps.forEach((step, index) => {
+      const { provider, profile } = step.executor;
+      if (!this.profiles.some((p) => p.provider === provider && p.profile === profile)) {
+        throw new InvalidJobSpecError(
+          `Step '${step.name}': no execution profile '${profile}' is configured for provider '${provider}'.`,
+          ['platform_spec', 'steps', index, 'executor', 'profile'],
+        );
+      }
+    });
+  }
+}

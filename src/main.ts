@@ -1,0 +1,37 @@
+/** `npm start`: read the configuration, start the gateway, stop cleanly on SIGINT/SIGTERM. */
+import { mkdirSync } from 'node:fs';
+import { ConfigError, loadConfig } from './env.js';
+import { createGateway } from './server.js';
+
+async function main() {
+  const config = loadConfig();
+  if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {
+    mkdirSync(config.DATA_DIR, { recursive: true });
+  }
+  const gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const { url } = await gateway.listen(config.PORT, config.HOST);
+  const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
+  console.log(`Jobs gateway on ${url} (${store}): GraphQL ${url}/graphql, REST ${url}/apis/jobs/v2`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    await gateway.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration and start-up problems are one line, never a stack trace.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    const e = error as NodeJS.ErrnoException;
+    console.error(`Failed to start: ${e.code ? `${e.code} ` : ''}${e.message ?? String(error)}`);
+  }
+  process.exit(1);
+});

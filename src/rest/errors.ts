@@ -1,0 +1,38 @@
+/** Domain errors to the upstream API's status codes and `{"detail": …}` bodies. */
+import type { Context } from 'hono';
+import { InvalidCursorError } from '../events/cursor.js';
+import {
+  InvalidJobSpecError,
+  JobAlreadyExistsError,
+  JobNotFoundError,
+  JobStateConflictError,
+  StepNotFoundError,
+  StepTransitionError,
+} from '../jobs/errors.js';
+import { UnsupportedMediaTypeError } from './body.js';
+import { UnknownFilterError } from './list-query.js';
+import { RequestValidationError } from './validation.js';
+
+/** The upstream SDK retries a 409 unless told not to; a business conflict will not go away. */
+const NO_RETRY = { 'x-should-retry': 'false' };
+
+export function restError(error: Error, c: Context): Response {
+  if (error instanceof RequestValidationError) return c.json({ detail: error.detail }, 422);
+  if (error instanceof JobNotFoundError || error instanceof StepNotFoundError) {
+    return c.json({ detail: error.message }, 404);
+  }
+  if (
+    error instanceof JobAlreadyExistsError ||
+    error instanceof JobStateConflictError ||
+    error instanceof StepTransitionError
+  ) {
+    return c.json({ detail: error.message }, 409, NO_RETRY);
+  }
+  if (error instanceof InvalidJobSpecError || error instanceof InvalidCursorError) {
+    return c.json({ detail: error.message }, 422);
+  }
+  if (error instanceof UnknownFilterError) return c.json({ detail: error.message }, 400);
+  if (error instanceof UnsupportedMediaTypeError) return c.json({ detail: error.message }, 415);
+  console.error('Unhandled error in REST handler:', error);
+  return c.json({ detail: 'Internal Server Error' }, 500);
+}

@@ -1,0 +1,23 @@
+/** The REST door: the upstream API under /apis/jobs/v2, with its limits and error format. */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { JobsService } from '../jobs/service.js';
+import { restError } from './errors.js';
+import { jobRoutes } from './jobs.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function restApp(jobs: JobsService): Hono {
+  const app = new Hono();
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413),
+    }),
+  );
+  app.route('/apis/jobs/v2', jobRoutes(jobs));
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  app.onError((error, c) => restError(error, c));
+  return app;
+}

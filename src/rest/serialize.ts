@@ -1,0 +1,80 @@
+/** Domain records to the NeMo Platform Jobs API v2 wire shapes (snake_case, schema key order). */
+import type { JobStepRow } from '../db/schema.js';
+import type { StatusEvent } from '../events/feed.js';
+import type { JobRecord } from '../jobs/repository.js';
+import type { StepSpec } from '../jobs/spec.js';
+
+const iso = (d: Date) => d.toISOString();
+
+/** Optional spec fields are left out when unset, as the upstream schemas mark them not nullable. */
+export function stepSpecOf(step: JobStepRow): StepSpec {
+  return {
+    name: step.name,
+    ...(step.environment ? { environment: step.environment } : {}),
+    executor: step.executor,
+    ...(step.config ? { config: step.config } : {}),
+    ...(step.lifecycle ? { lifecycle: step.lifecycle } : {}),
+  };
+}
+
+/** `PlatformJobResponse` */
+export function jobResponse(job: JobRecord) {
+  return {
+    id: job.id,
+    attempt_id: job.attemptId,
+    name: job.name,
+    workspace: job.workspace,
+    ...(job.project !== null ? { project: job.project } : {}),
+    ...(job.description !== null ? { description: job.description } : {}),
+    source: job.source,
+    spec: job.spec,
+    platform_spec: { steps: job.steps.map(stepSpecOf) },
+    fileset: `job-fileset-${job.name}`,
+    status: job.status,
+    status_details: job.statusDetails,
+    error_details: job.errorDetails ?? {},
+    created_at: iso(job.createdAt),
+    updated_at: iso(job.updatedAt),
+    ownership: job.ownership,
+    custom_fields: job.customFields,
+  };
+}
+
+const runtimeStatus = (row: JobRecord | JobStepRow) => ({
+  id: row.id,
+  name: row.name,
+  status: row.status,
+  status_details: row.statusDetails,
+  error_details: row.errorDetails ?? {},
+  created_at: iso(row.createdAt),
+  updated_at: iso(row.updatedAt),
+});
+
+/** `GET …/jobs/{name}/status`: the job's status and each step's. */
+export function statusTree(job: JobRecord) {
+  return { ...runtimeStatus(job), steps: job.steps.map((step) => ({ ...runtimeStatus(step), tasks: [] })) };
+}
+
+/** A step as the controller API shows it: its runtime status and its spec. */
+export function stepResponse(step: JobStepRow, job: { workspace: string; name: string }) {
+  return {
+    ...runtimeStatus(step),
+    job_id: step.jobId,
+    job: job.name,
+    workspace: job.workspace,
+    spec: stepSpecOf(step),
+  };
+}
+
+/** One status event as a REST client sees it (the `data:` of the SSE stream). */
+export function eventResponse(event: StatusEvent) {
+  return {
+    cursor: event.cursor,
+    job_id: event.jobId,
+    workspace: event.workspace,
+    name: event.jobName,
+    status: event.status,
+    previous_status: event.previousStatus,
+    occurred_at: iso(event.occurredAt),
+  };
+}
