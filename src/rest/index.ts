@@ -13,7 +13,9 @@ export function restApp(jobs: JobsService): Hono {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413),
+      // The unread rest of the body is still on the socket: close it rather than reuse it.
+      onError: (c) =>
+        c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413, { connection: 'close' }),
     }),
   );
   app.route('/apis/jobs/v2', jobRoutes(jobs));

@@ -1,0 +1,53 @@
+/**
+ * The databases every suite runs on: embedded PGlite always, and PostgreSQL as well when
+ * TEST_DATABASE_URL is set. Each PostgreSQL suite gets a database of its own, dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+
+export interface TestDatabase {
+  /** Gateway options for this database; every gateway started with them shares its data. */
+  options: { databaseUrl?: string; dataDir?: string };
+  drop(): Promise<void>;
+}
+
+export interface DatabaseKind {
+  name: 'pglite' | 'postgres';
+  create(): Promise<TestDatabase>;
+}
+
+const pglite: DatabaseKind = {
+  name: 'pglite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-gateway-'));
+    return { options: { dataDir: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  },
+};
+
+const postgresKind = (adminUrl: string): DatabaseKind => ({
+  name: 'postgres',
+  async create() {
+    const name = `gateway_test_${randomBytes(6).toString('hex')}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return {
+      options: { databaseUrl: url.toString() },
+      async drop() {
+        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      },
+    };
+  },
+});
+
+export const databaseKinds: DatabaseKind[] = [
+  pglite,
+  ...(process.env.TEST_DATABASE_URL ? [postgresKind(process.env.TEST_DATABASE_URL)] : []),
+];
