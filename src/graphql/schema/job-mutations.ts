@@ -5,11 +5,10 @@ import {
   JobNotFoundError,
   JobStateConflictError,
 } from '../../jobs/errors.js';
-import type { CreateJobRequest } from '../../jobs/spec.js';
 import { builder } from '../builder.js';
 import { InputValidationError } from '../input-validation.js';
 import { JobRef } from './job.js';
-import { CreateJobInput, createJobInputSchema } from './job-spec.js';
+import { CreateJobInput, createJobInputSchema, toCreateJobRequest } from './job-spec.js';
 
 builder.mutationField('createJob', (t) =>
   t.field({
@@ -23,14 +22,12 @@ builder.mutationField('createJob', (t) =>
       input: t.arg({
       type: CreateJobInput,
       required: true,
-      // Typed as the GraphQL input, although it outputs the wire request; see the resolver.
-      validate: { schema: createJobInputSchema as never },
+      validate: { schema: createJobInputSchema },
     }),
     },
     resolve: async (_, { workspace, input }, { jobs }) => {
       try {
-        // The zod plugin has replaced the GraphQL input with the validated wire-shaped request.
-        return await jobs.create(workspace, input as unknown as CreateJobRequest);
+        return await jobs.create(workspace, toCreateJobRequest(input));
       } catch (error) {
         if (error instanceof InvalidJobSpecError) throw InputValidationError.fromSpec(error, 'input');
         throw error;

@@ -198,5 +198,14 @@ function toWire(value: unknown): unknown {
   return out;
 }
 
-/** `CreateJobInput` checked by the REST create schema; the resolver gets the wire-shaped request. */
-export const createJobInputSchema = z.unknown().transform(toWire).pipe(createJobRequest);
+/**
+ * `CreateJobInput` checked by the REST create schema. It only validates: the zod plugin also
+ * checks the nested input types against the GraphQL shape, so the value must stay camelCase.
+ */
+export const createJobInputSchema = z.any().superRefine((input, ctx) => {
+  const result = createJobRequest.safeParse(toWire(input));
+  if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+});
+
+/** The validated input as the jobs service takes it. */
+export const toCreateJobRequest = (input: unknown) => createJobRequest.parse(toWire(input));

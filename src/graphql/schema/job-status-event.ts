@@ -16,7 +16,9 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
     cursor: t.exposeString('cursor', { description: 'Pass as `after` to resume right after this event.' }),
     job: t.field({
       type: JobRef,
-      resolve: async (event, _, { loaders }) => {
+      resolve: async (event, _, { loaders }, info) => {
+        // A subscription keeps one context for its whole life: each event must see the job as it is now.
+        if (info.operation.operation === 'subscription') loaders.jobById.clear(event.jobId);
         const job = await loaders.jobById.load(event.jobId);
         if (!job) throw new GraphQLError(`Job '${event.jobName}' has been deleted.`);
         return job;
@@ -64,6 +66,18 @@ function parseAfter(after: string | null | undefined) {
   }
 }
 
+/** Ends a job's stream after it delivered a terminal status. */
+async function* untilTerminal(events: AsyncIterableIterator<StatusEvent>) {
+  try {
+    for await (const event of events) {
+      yield event;
+      if (isTerminal(event.status)) return;
+    }
+  } finally {
+    await events.return?.();
+  }
+}
+
 builder.subscriptionFields((t) => ({
   jobStatus: t.field({
     type: JobStatusEventRef,
@@ -74,7 +88,7 @@ builder.subscriptionFields((t) => ({
       name: t.arg.string({ required: true }),
       after: t.arg.string(),
     },
-    subscribe: async function* (_, { workspace, name, after }, { jobs, feed }) {
+    subscribe: async (_, { workspace, name, after }, { jobs, feed }) => {
       const from = parseAfter(after);
       if (!from) {
         // A missing job is an error before any event, not a stream that never speaks.
@@ -85,15 +99,7 @@ builder.subscriptionFields((t) => ({
           throw error;
         });
       }
-      const events = feed.watch({ workspace, jobName: name }, from ? { after: from } : { latest: true });
-      try {
-        for await (const event of events) {
-          yield event;
-          if (isTerminal(event.status)) return;
-        }
-      } finally {
-        await events.return?.();
-      }
+      return untilTerminal(feed.watch({ workspace, jobName: name }, from ? { after: from } : { latest: true }));
     },
     resolve: (event) => event,
   }),

@@ -1,0 +1,225 @@
+/** Realtime watchers: jobStatus and jobEvents over graphql-ws, replay by cursor, across processes. */
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
+import { gql, http, JOBS, startGateway, subscribe, wsClient, type RunningGateway } from './support/gateway.js';
+import { startGatewayProcess, type GatewayProcess } from './support/process.js';
+
+const JOB_STATUS = /* GraphQL */ `
+  subscription($workspace: String!, $name: String!, $after: String) {
+    jobStatus(workspace: $workspace, name: $name, after: $after) {
+      cursor status previousStatus occurredAt job { name status }
+    }
+  }
+`;
+const JOB_EVENTS = /* GraphQL */ `
+  subscription($workspace: String!, $after: String) {
+    jobEvents(workspace: $workspace, after: $after) { cursor status previousStatus job { name } }
+  }
+`;
+
+type StatusEvent = { jobStatus: { cursor: string; status: string; previousStatus: string | null; job: { name: string } } };
+type WorkspaceEvent = { jobEvents: { cursor: string; status: string; previousStatus: string | null; job: { name: string } } };
+
+const jobPath = (ws: string, name: string) => `${JOBS}/workspaces/${ws}/jobs/${name}`;
+const patchStep = (base: string, ws: string, name: string, status: string, step = 'step-a') =>
+  http(base, 'PATCH', `${jobPath(ws, name)}/steps/${step}/status`, { status });
+
+describe.each(databaseKinds)('subscriptions on $name', (kind) => {
+  let database: TestDatabase;
+  let server: RunningGateway;
+  let base: string;
+
+  beforeAll(async () => {
+    database = await kind.create();
+    server = await startGateway(database.options);
+    base = server.url;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('jobStatus sends the current state, then a REST pause, then completes after a terminal status', async () => {
+    const ws = uniqueWorkspace();
+    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('watched'));
+    const client = wsClient(base);
+    const sub = subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name: 'watched' });
+    await sub.until(() => sub.received.length === 1);
+    expect(sub.received[0].jobStatus).toMatchObject({ status: 'CREATED', previousStatus: null, job: { name: 'watched' } });
+
+    expect((await http(base, 'POST', `${jobPath(ws, 'watched')}/pause`, {})).status).toBe(200);
+    await sub.until(() => sub.received.length === 2);
+    expect(sub.received[1].jobStatus).toMatchObject({ status: 'PAUSING', previousStatus: 'CREATED', job: { status: 'PAUSING' } });
+
+    await http(base, 'POST', `${jobPath(ws, 'watched')}/cancel`, {});
+    await patchStep(base, ws, 'watched', 'cancelled');
+    await sub.until(() => sub.completed);
+    expect(sub.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'PAUSING', 'CANCELLING', 'CANCELLED']);
+    expect(sub.errors).toEqual([]);
+    await client.dispose();
+  });
+
+  it('jobStatus on a missing job is an error, not a silent stream', async () => {
+    const client = wsClient(base);
+    const sub = subscribe(client, JOB_STATUS, { workspace: 'nowhere', name: 'ghost' });
+    await sub.until(() => sub.completed);
+    expect(JSON.stringify(sub.errors)).toContain("Job 'ghost' not found in workspace 'nowhere'.");
+    await client.dispose();
+  });
+
+  it('a watcher that reconnects with `after` misses nothing and sees nothing twice', async () => {
+    const ws = uniqueWorkspace();
+    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('flaky', 2));
+    const first = wsClient(base);
+    const before = subscribe<StatusEvent>(first, JOB_STATUS, { workspace: ws, name: 'flaky' });
+    await sub_until_status(before, 'CREATED');
+    await patchStep(base, ws, 'flaky', 'active');
+    await sub_until_status(before, 'ACTIVE');
+    const lastSeen = before.received.at(-1)!.jobStatus.cursor;
+    await first.dispose();
+
+    // While the watcher is away: pause, paused, resume.
+    await http(base, 'POST', `${jobPath(ws, 'flaky')}/pause`, {});
+    await patchStep(base, ws, 'flaky', 'paused');
+    await http(base, 'POST', `${jobPath(ws, 'flaky')}/resume`, {});
+
+    const second = wsClient(base);
+    const after = subscribe<StatusEvent>(second, JOB_STATUS, { workspace: ws, name: 'flaky', after: lastSeen });
+    await after.until(() => after.received.length === 3);
+    await patchStep(base, ws, 'flaky', 'active');
+    await after.until(() => after.received.length === 4);
+    expect(after.received.map((r) => [r.jobStatus.previousStatus, r.jobStatus.status])).toEqual([
+      ['ACTIVE', 'PAUSING'],
+      ['PAUSING', 'PAUSED'],
+      ['PAUSED', 'RESUMING'],
+      ['RESUMING', 'ACTIVE'],
+    ]);
+    await second.dispose();
+  });
+
+  it('jobEvents delivers every change in a workspace once, in commit order, under concurrent writers', async () => {
+    const ws = uniqueWorkspace();
+    const names = Array.from({ length: 8 }, (_, i) => `busy-${i}`);
+    const client = wsClient(base);
+    // Start from a known cursor: the writers need not wait for the subscription to be live.
+    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('marker'));
+    const marker = await gql(base, `{ job(workspace: "${ws}", name: "marker") { events { nodes { cursor } } } }`);
+    const start = marker.data.job.events.nodes[0].cursor;
+    const sub = subscribe<WorkspaceEvent>(client, JOB_EVENTS, { workspace: ws, after: start });
+    await Promise.all(
+      names.map(async (name) => {
+        await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
+        await patchStep(base, ws, name, 'active');
+        await http(base, 'POST', `${jobPath(ws, name)}/pause`, {});
+        await patchStep(base, ws, name, 'paused');
+        await http(base, 'POST', `${jobPath(ws, name)}/cancel`, {});
+      }),
+    );
+    await sub.until(() => sub.received.length === names.length * 5, 10_000);
+    const cursors = sub.received.map((r) => r.jobEvents.cursor);
+    expect(new Set(cursors).size).toBe(cursors.length);
+    for (const name of names) {
+      const mine = sub.received.filter((r) => r.jobEvents.job.name === name).map((r) => r.jobEvents.status);
+      expect(mine, name).toEqual(['CREATED', 'ACTIVE', 'PAUSING', 'PAUSED', 'CANCELLING']);
+    }
+    // A replay of the whole workspace from the start gives the same events in the same order.
+    const replayClient = wsClient(base);
+    const replay = subscribe<WorkspaceEvent>(replayClient, JOB_EVENTS, { workspace: ws, after: '0-0' });
+    await replay.until(() => replay.received.length === cursors.length + 1);
+    expect(replay.received.slice(1).map((r) => r.jobEvents.cursor)).toEqual(cursors);
+    await client.dispose();
+    await replayClient.dispose();
+  });
+});
+
+async function sub_until_status(sub: { received: StatusEvent[]; until: (p: () => boolean) => Promise<void> }, status: string) {
+  await sub.until(() => sub.received.some((r) => r.jobStatus.status === status));
+}
+
+const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
+
+describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('across server processes on $name', (kind) => {
+  let database: TestDatabase;
+  let local: RunningGateway;
+  let remote: GatewayProcess;
+
+  beforeAll(async () => {
+    database = await kind.create();
+    local = await startGateway(database.options);
+    remote = await startGatewayProcess({ DATABASE_URL: database.options.databaseUrl! });
+  });
+  afterAll(async () => {
+    await remote?.stop();
+    await local?.close();
+    await database?.drop();
+  });
+
+  it('a change made through another process reaches a subscriber here, and the reverse', async () => {
+    const ws = uniqueWorkspace();
+    await http(remote.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('shared'));
+    const here = wsClient(local.url);
+    const there = wsClient(remote.url);
+    const subHere = subscribe<StatusEvent>(here, JOB_STATUS, { workspace: ws, name: 'shared' });
+    const subThere = subscribe<StatusEvent>(there, JOB_STATUS, { workspace: ws, name: 'shared' });
+    await subHere.until(() => subHere.received.length === 1);
+    await subThere.until(() => subThere.received.length === 1);
+
+    await http(remote.url, 'POST', `${jobPath(ws, 'shared')}/pause`, {});
+    await patchStep(local.url, ws, 'shared', 'paused');
+    await http(remote.url, 'POST', `${jobPath(ws, 'shared')}/resume`, {});
+    for (const sub of [subHere, subThere]) {
+      await sub.until(() => sub.received.length === 4);
+      expect(sub.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'PAUSING', 'PAUSED', 'RESUMING']);
+    }
+    await here.dispose();
+    await there.dispose();
+  });
+
+  it('every subscriber gets every event once, in order, although its listening connection is killed mid-stream', async () => {
+    const ws = uniqueWorkspace();
+    const names = Array.from({ length: 5 }, (_, i) => `survivor-${i}`);
+    for (const name of names) await http(remote.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 20));
+    const client = wsClient(local.url);
+    const subs = names.map((name) => subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name }));
+    const all = subscribe<WorkspaceEvent>(client, JOB_EVENTS, { workspace: ws, after: '0-0' });
+    for (const sub of subs) await sub.until(() => sub.received.length === 1);
+
+    const admin = postgres(database.options.databaseUrl!, { max: 1, onnotice: () => {} });
+    const produce = async (name: string) => {
+      // Each of 20 steps goes active, then completed: the job alternates ACTIVE and PENDING.
+      for (let i = 0; i < 40; i++) {
+        const step = `step-${String.fromCharCode(97 + Math.floor(i / 2))}`;
+        await patchStep(remote.url, ws, name, i % 2 === 0 ? 'active' : 'completed', step);
+      }
+    };
+    const producing = Promise.all(names.map(produce));
+    let killed = 0;
+    for (let round = 0; round < 3; round++) {
+      await new Promise((r) => setTimeout(r, 60));
+      const rows = await admin`
+        select pg_terminate_backend(pid) as ok from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen%'`;
+      killed += rows.length;
+    }
+    await producing;
+    await admin.end();
+    expect(killed).toBeGreaterThan(0);
+
+    // The current state, then per step ACTIVE and PENDING (the next step starts), the last COMPLETED.
+    const expected = ['CREATED', ...Array.from({ length: 19 }, () => ['ACTIVE', 'PENDING']).flat(), 'ACTIVE', 'COMPLETED'];
+    const perJob = expected.length;
+    for (const sub of subs) await sub.until(() => sub.received.length === perJob, 15_000);
+    for (const sub of subs) {
+      const statuses = sub.received.map((r) => r.jobStatus.status);
+      expect(statuses).toEqual(expected);
+      await sub.until(() => sub.completed);
+      const cursors = sub.received.map((r) => r.jobStatus.cursor);
+      expect(new Set(cursors).size).toBe(cursors.length);
+    }
+    await all.until(() => all.received.length === names.length * perJob, 15_000);
+    expect(new Set(all.received.map((r) => r.jobEvents.cursor)).size).toBe(names.length * perJob);
+    await client.dispose();
+  });
+});
