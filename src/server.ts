@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
 import { attachGraphQLWebSocket } from './graphql/ws.js';
@@ -15,11 +15,7 @@ import { defaultExecutionProfiles } from './jobs/profiles.js';
 import { JobsService } from './jobs/service.js';
 import { restApp } from './rest/index.js';
 
-export interface GatewayOptions {
-  /** `postgres://…` for PostgreSQL; unset for embedded PGlite in `dataDir`. */
-  databaseUrl?: string;
-  /** PGlite's directory, or `memory://`. */
-  dataDir?: string;
+export interface GatewayOptions extends DatabaseOptions {
   feed?: FeedOptions;
 }
 

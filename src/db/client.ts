@@ -26,19 +26,26 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export async function openDatabase(options: {
+export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir?: string;
-}): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPglite(options.dataDir ?? 'memory://');
+  /** Called with every SQL statement Drizzle sends (for query-count checks). */
+  onQuery?: (sql: string) => void;
 }
 
-function openPostgres(url: string): DatabaseHandle {
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const logger = options.onQuery && { logQuery: (query: string) => options.onQuery!(query) };
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, logger);
+  return openPglite(options.dataDir ?? 'memory://', logger);
+}
+
+type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefined;
+
+function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
   const sql = postgres(url, { max: 10, onnotice: () => {} });
   return {
     kind: 'postgres',
-    db: drizzlePostgres({ client: sql, schema }) as unknown as Database,
+    db: drizzlePostgres({ client: sql, schema, logger }) as unknown as Database,
     channel: {
       async listen(channel, onNotify, onConnect) {
         const { unlisten } = await sql.listen(channel, onNotify, onConnect);
@@ -52,12 +59,12 @@ function openPostgres(url: string): DatabaseHandle {
   };
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, logger: QueryLogger): Promise<DatabaseHandle> {
   const client = new PGlite(dataDir);
   await client.waitReady;
   return {
     kind: 'pglite',
-    db: drizzlePglite({ client, schema }) as unknown as Database,
+    db: drizzlePglite({ client, schema, logger }) as unknown as Database,
     close: () => client.close(),
   };
 }
