@@ -30,8 +30,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
   } else {
-    const e = error as NodeJS.ErrnoException;
-    console.error(`Failed to start: ${e.code ? `${e.code} ` : ''}${e.message ?? String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    const where = process.env.DATABASE_URL ? ' (check DATABASE_URL)' : '';
+    console.error(`Failed to start${where}: ${message}`);
   }
   process.exit(1);
 });
