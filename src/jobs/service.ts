@@ -3,6 +3,7 @@
  * Each status change is one transaction that locks the job row, applies the lifecycle rules,
  * writes the steps and the job, and appends a status event.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '../db/client.js';
 import type { JobRow, JobStepRow } from '../db/schema.js';
 import {
@@ -146,12 +147,17 @@ export class JobsService {
       if (step.status !== update.status && !canStepMove(step.status, update.status)) {
         throw new StepTransitionError(jobName, stepName, step.status, update.status);
       }
+      const statusDetails = { ...step.statusDetails, ...update.status_details };
+      // A same-status update that brings nothing new is a no-op: it must not even move updated_at.
+      if (
+        step.status === update.status &&
+        isDeepStrictEqual(statusDetails, step.statusDetails) &&
+        (update.error_details === undefined || isDeepStrictEqual(update.error_details, step.errorDetails))
+      ) {
+        return { step, jobChanged: false };
+      }
       const now = new Date();
-      const changes: Partial<JobStepRow> = {
-        status: update.status,
-        statusDetails: { ...step.statusDetails, ...update.status_details },
-        updatedAt: now,
-      };
+      const changes: Partial<JobStepRow> = { status: update.status, statusDetails, updatedAt: now };
       if (update.error_details !== undefined) changes.errorDetails = update.error_details;
       Object.assign(step, changes);
       await repo.updateStep(tx, step.id, changes);

@@ -32,6 +32,9 @@ export const jobListQuery = pageQuery.extend({
 const statusList = z.array(z.enum(JOB_STATUSES));
 const timestamp = z.iso.datetime({ offset: true, local: true }).or(z.iso.date());
 
+/** Times without an offset are UTC, like every time the API shows; `new Date` would read them as server-local. */
+const utcDate = (value: string) => new Date(/T[^Z+-]*$/.test(value) ? `${value}Z` : value);
+
 const LIST_FIELDS = ['status', 'source', 'project', 'name'] as const;
 const TIME_FIELDS = ['created_at', 'updated_at'] as const;
 const TIME_OPS = { $gte: 'gte', $lte: 'lte', $gt: 'gt', $lt: 'lt' } as const;
@@ -70,7 +73,7 @@ export function parseFilter(params: URLSearchParams, known: readonly string[] = 
         continue;
       }
       const range = ((filter as Record<string, TimeRange>)[field] ??= {});
-      range[bound] = new Date(value);
+      range[bound] = utcDate(value);
       echo[field] = { ...(echo[field] as object), [op!]: value };
       continue;
     }

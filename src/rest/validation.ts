@@ -107,6 +107,10 @@ function describe(issue: z.core.$ZodIssue, input: unknown): Omit<ValidationDetai
       return { path, type: 'union_error', msg: issue.message, input: value };
     }
     case 'invalid_value': {
+      // zod reports an absent enum field as a bad value; pydantic (and so the SDK) calls it missing.
+      if (value === undefined) {
+        return { path, type: 'missing', msg: 'Field required', input: valueAt(input, path.slice(0, -1)) };
+      }
       const expected = issue.values.map((v) => `'${String(v)}'`);
       const list = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : expected[0];
       return { path, type: 'enum', msg: `Input should be ${list}`, input: value, ctx: { expected: list } };
