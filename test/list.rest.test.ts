@@ -187,6 +187,15 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       expect(byName.body.filter).toEqual({ name: 'j-active' });
     });
 
+    it('takes an empty filter as none, and a repeated one as any of its values', async () => {
+      const empty = await filtered({ 'filter[source]': '' });
+      expect(empty.body.data).toHaveLength(4);
+      expect(empty.body).not.toHaveProperty('filter');
+      const res = await http(base, 'GET', `${JOBS}/workspaces/${ws}/jobs?filter[status]=paused&filter[status]=active`);
+      expect(sortedNames(res.body.data)).toEqual(['j-active', 'j-paused']);
+      expect(res.body.filter).toEqual({ status: 'paused,active' });
+    });
+
     it('combines filters: every one must match', async () => {
       const res = await filtered({ 'filter[source]': 'src-a', 'filter[status]': 'paused' });
       expect(names(res.body.data)).toEqual(['j-paused']);

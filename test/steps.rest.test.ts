@@ -140,6 +140,32 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
   });
 
   describe('PATCH …/steps/{name}/status', () => {
+    it('keeps steps in order: a later step cannot start before the ones ahead complete', async () => {
+      const ws = uniqueWorkspace();
+      await create(ws, 'ordered', 2);
+      const early = await patchStep(ws, 'ordered', 'step-b', { status: 'active' });
+      expect(early.status).toBe(409);
+      expect(early.body).toEqual({
+        detail: "Cannot move step 'step-b' of job 'ordered' from created to active: step 'step-a' has not completed.",
+      });
+      expect((await http(base, 'GET', `${jobs(ws)}/ordered`)).body.status).toBe('created');
+      expect((await steps(ws, 'ordered')).body.data.map((s: Step) => s.status)).toEqual(['created', 'created']);
+    });
+
+    it('cancels the steps that never started when the running one is cancelled', async () => {
+      const ws = uniqueWorkspace();
+      await create(ws, 'cut-short', 3);
+      await patchStep(ws, 'cut-short', 'step-a', { status: 'active' });
+      await http(base, 'POST', `${jobs(ws)}/cut-short/cancel`, {});
+      await patchStep(ws, 'cut-short', 'step-a', { status: 'cancelled' });
+      expect((await http(base, 'GET', `${jobs(ws)}/cut-short`)).body.status).toBe('cancelled');
+      expect((await steps(ws, 'cut-short')).body.data.map((s: Step) => s.status)).toEqual([
+        'cancelled',
+        'cancelled',
+        'cancelled',
+      ]);
+    });
+
     it('answers the updated step', async () => {
       const ws = uniqueWorkspace();
       const job = await create(ws, 'reported');

@@ -48,8 +48,9 @@ export class StepTransitionError extends Error {
     readonly stepName: string,
     readonly from: JobStatus,
     readonly to: JobStatus,
+    reason?: string,
   ) {
-    super(`Cannot move step '${stepName}' of job '${jobName}' from ${from} to ${to}.`);
+    super(`Cannot move step '${stepName}' of job '${jobName}' from ${from} to ${to}${reason ? `: ${reason}` : ''}.`);
   }
 }
 

@@ -147,6 +147,17 @@ export class JobsService {
       if (step.status !== update.status && !canStepMove(step.status, update.status)) {
         throw new StepTransitionError(jobName, stepName, step.status, update.status);
       }
+      // Steps run in order: a later step may only be cancelled before the ones ahead complete.
+      const unfinished = steps.slice(0, index).find((s) => s.status !== 'completed');
+      if (step.status !== update.status && unfinished && update.status !== 'cancelled') {
+        throw new StepTransitionError(
+          jobName,
+          stepName,
+          step.status,
+          update.status,
+          `step '${unfinished.name}' has not completed`,
+        );
+      }
       const statusDetails = { ...step.statusDetails, ...update.status_details };
       // A same-status update that brings nothing new is a no-op: it must not even move updated_at.
       if (
@@ -166,6 +177,13 @@ export class JobsService {
       if (update.status === 'completed' && next?.status === 'created') {
         Object.assign(next, { status: 'pending', updatedAt: now });
         await repo.updateStep(tx, next.id, { status: 'pending', updatedAt: now });
+      }
+      // A cancelled step ends the job: the steps that never started are cancelled with it.
+      if (update.status === 'cancelled') {
+        for (const later of steps.slice(index + 1).filter((s) => s.status === 'created')) {
+          Object.assign(later, { status: 'cancelled', updatedAt: now });
+          await repo.updateStep(tx, later.id, { status: 'cancelled', updatedAt: now });
+        }
       }
       const jobStatus = deriveJobStatus(steps.map((s) => s.status));
       if (jobStatus === job.status) return { step, jobChanged: false };

@@ -82,6 +82,8 @@ export function parseFilter(params: URLSearchParams, known: readonly string[] = 
       continue;
     }
     const values = splitList(value);
+    // `filter[source]=` filters nothing: an empty list is taken as no filter, not as "match none".
+    if (values.length === 0) continue;
     if (field === 'status') {
       const statuses = statusList.safeParse(values);
       if (!statuses.success) {
@@ -93,7 +95,8 @@ export function parseFilter(params: URLSearchParams, known: readonly string[] = 
     } else {
       (filter as Record<string, string[]>)[field] = [...((filter as Record<string, string[]>)[field] ?? []), ...values];
     }
-    echo[field] = value;
+    // A repeated filter widens the match, so the echo shows every value given.
+    echo[field] = echo[field] === undefined ? value : `${echo[field]},${value}`;
   }
   if (problems.length > 0) throw new RequestValidationError(problems);
   return { filter, echo };
