@@ -92,6 +92,8 @@ export interface FeedOptions {
 export class StatusEventFeed {
   private position: Cursor = START;
   private readonly subscribers = new Map<string, Set<(event: StatusEvent) => void>>();
+  /** In-process consumers of every event, in order (the built-in executor). */
+  private readonly listeners = new Set<(event: StatusEvent) => void>();
   private reading: Promise<void> | undefined;
   private readAgain = false;
   private notifyTimer: NodeJS.Timeout | undefined;
@@ -185,6 +187,7 @@ export class StatusEventFeed {
 
   private deliver(event: StatusEvent): void {
     this.position = event.position;
+    for (const listener of this.listeners) listener(event);
     for (const key of [keyOf(event.workspace, event.jobName), keyOf(event.workspace)]) {
       const sinks = this.subscribers.get(key);
       if (sinks) for (const sink of sinks) sink(event);
@@ -264,6 +267,12 @@ export class StatusEventFeed {
       .orderBy(desc(jobStatusEvents.xid), desc(jobStatusEvents.id))
       .limit(1);
     return (rows as EventRow[]).map(toEvent);
+  }
+
+  /** Calls `listener` with every event this process reads, from now on; returns the way to stop. */
+  onEvent(listener: (event: StatusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** How many subscriptions this process holds (for metrics and benchmarks). */
