@@ -1,8 +1,12 @@
-/** Domain records to the NeMo Platform Jobs API v2 wire shapes (snake_case, schema key order). */
+/**
+ * Domain records to the NeMo Platform Jobs API v2 wire shapes (snake_case, schema key order),
+ * typed by the response schemas of schemas.ts that the OpenAPI document is generated from.
+ */
 import type { JobStepRow } from '../db/schema.js';
 import type { StatusEvent } from '../events/feed.js';
 import type { JobRecord } from '../jobs/repository.js';
 import type { StepSpec } from '../jobs/spec.js';
+import type { JobStatusTree, PlatformJobResponse, RuntimeStatus, StepResponse } from './schemas.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -18,7 +22,7 @@ export function stepSpecOf(step: JobStepRow): StepSpec {
 }
 
 /** `PlatformJobResponse` */
-export function jobResponse(job: JobRecord) {
+export function jobResponse(job: JobRecord): PlatformJobResponse {
   return {
     id: job.id,
     attempt_id: job.attemptId,
@@ -40,7 +44,7 @@ export function jobResponse(job: JobRecord) {
   };
 }
 
-const runtimeStatus = (row: JobRecord | JobStepRow) => ({
+const runtimeStatus = (row: JobRecord | JobStepRow): RuntimeStatus => ({
   id: row.id,
   name: row.name,
   status: row.status,
@@ -51,12 +55,12 @@ const runtimeStatus = (row: JobRecord | JobStepRow) => ({
 });
 
 /** `GET …/jobs/{name}/status`: the job's status and each step's. */
-export function statusTree(job: JobRecord) {
+export function statusTree(job: JobRecord): JobStatusTree {
   return { ...runtimeStatus(job), steps: job.steps.map((step) => ({ ...runtimeStatus(step), tasks: [] })) };
 }
 
 /** A step as the controller API shows it: its runtime status and its spec. */
-export function stepResponse(step: JobStepRow, job: { workspace: string; name: string }) {
+export function stepResponse(step: JobStepRow, job: { workspace: string; name: string }): StepResponse {
   return {
     ...runtimeStatus(step),
     job_id: step.jobId,

@@ -1,0 +1,230 @@
+/**
+ * The REST door's named shapes: the responses the routes send, and the component names the
+ * OpenAPI document gives to the request shapes of ../jobs/spec.ts. The serializers are typed by
+ * these schemas and the document is generated from them, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import type { ExecutionProfile } from '../jobs/profiles.js';
+import {
+  EXECUTOR_PROVIDERS,
+  computeResourceSpec,
+  computeResources,
+  containerSpec,
+  createJobRequest,
+  environmentVariable,
+  executor,
+  jobSpec,
+  secretRef,
+  stepLifecycle,
+  stepSpec,
+  stepStatusUpdate,
+} from '../jobs/spec.js';
+import { SORT_VALUES } from './list-query.js';
+
+export interface ComponentMeta {
+  /** The name under `#/components/schemas`. */
+  id: string;
+  description?: string;
+}
+
+/**
+ * Which schemas become named components (`#/components/schemas/<id>`). A registry of our own, not
+ * z.globalRegistry: `.meta({ id })` would clone spec.ts's schemas, and a clone is not the instance
+ * the request schemas nest, so nothing would refer to it; and the names stay this door's business
+ * instead of process-wide state.
+ */
+export const components = z.registry<ComponentMeta>();
+
+function nameComponent<S extends z.ZodType>(schema: S, meta: ComponentMeta): S {
+  components.add(schema, meta);
+  return schema;
+}
+
+// The request shapes, named as upstream names them.
+nameComponent(secretRef, {
+  id: 'PlatformJobSecretEnvironmentVariableRef',
+  description: 'Reference to a secret to populate an environment variable for a job step.',
+});
+nameComponent(environmentVariable, {
+  id: 'PlatformJobEnvironmentVariable',
+  description: 'Environment variable for a job step: exactly one of `value` and `from_secret`.',
+});
+nameComponent(containerSpec, {
+  id: 'ContainerSpec',
+  description: 'Specification for a container configuration.',
+});
+nameComponent(computeResourceSpec, { id: 'ComputeResourceSpec', description: 'Resource specification.' });
+nameComponent(computeResources, {
+  id: 'ComputeResources',
+  description: 'Resource requirements matching k8s ResourceRequirements format.',
+});
+nameComponent(executor, {
+  id: 'PlatformJobStepSpecExecutor',
+  description:
+    'The executor for the step: a container provider (`cpu`, `gpu`, `gpu_distributed`) or `subprocess`.',
+});
+nameComponent(stepLifecycle, {
+  id: 'StepLifecycle',
+  description:
+    'Controller-level lifecycle configuration for a job step. `pause_deadline_seconds` is how long a pausing ' +
+    'step may take to stop (absent: the gateway default; 0: the step cannot be paused).',
+});
+nameComponent(stepSpec, {
+  id: 'PlatformJobStepSpec',
+  description: 'Specification for a single step in a platform job.',
+});
+nameComponent(jobSpec, {
+  id: 'PlatformJobSpec',
+  description: 'Specification for a platform job: its steps, run in order, with unique names.',
+});
+nameComponent(createJobRequest, {
+  id: 'PlatformJobCreateRequest',
+  description: 'A job to create. Without `name`, one is generated from `source`.',
+});
+nameComponent(stepStatusUpdate, {
+  id: 'PlatformJobStepStatusUpdate',
+  description: 'What an executor reports about a step.',
+});
+
+/** The same instance the step-status body uses, so both refer to one component. */
+export const jobStatus = nameComponent(stepStatusUpdate.shape.status, {
+  id: 'PlatformJobStatus',
+  description: 'Enumeration of possible job statuses.',
+});
+
+const jsonObject = z.record(z.string(), z.unknown());
+const timestamp = z.iso.datetime().describe('ISO-8601, UTC');
+
+export const platformJobResponse = z
+  .object({
+    id: z.string().describe('`platform-job-` and 22 base58 characters'),
+    attempt_id: z.string(),
+    name: z.string(),
+    workspace: z.string().describe('Workspace identifier'),
+    project: z.string().optional().describe('Project URN'),
+    description: z.string().optional(),
+    source: z.string(),
+    spec: jsonObject.describe('Job Spec, as it was sent'),
+    platform_spec: jobSpec,
+    fileset: z.string().describe('Fileset ID for storing job artifacts'),
+    status: jobStatus,
+    status_details: jsonObject.describe('Details about the job status'),
+    error_details: jsonObject,
+    created_at: timestamp,
+    updated_at: timestamp.describe('ISO-8601, UTC; moves on every status change'),
+    ownership: jsonObject,
+    custom_fields: jsonObject.describe('Custom Fields'),
+  })
+  .register(components, { id: 'PlatformJobResponse', description: 'Response model for a platform job.' });
+export type PlatformJobResponse = z.infer<typeof platformJobResponse>;
+
+const runtimeStatus = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: jobStatus,
+  status_details: jsonObject,
+  error_details: jsonObject,
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type RuntimeStatus = z.infer<typeof runtimeStatus>;
+
+export const stepStatusTree = runtimeStatus
+  .extend({
+    tasks: z.array(jsonObject).describe('The step’s tasks; not tracked by this gateway, always empty'),
+  })
+  .register(components, { id: 'PlatformJobStepStatus', description: 'A step’s runtime status.' });
+
+export const jobStatusTree = runtimeStatus
+  .extend({ steps: z.array(stepStatusTree) })
+  .register(components, {
+    id: 'PlatformJobStatusResponse',
+    description: 'A job’s runtime status and each step’s.',
+  });
+export type JobStatusTree = z.infer<typeof jobStatusTree>;
+
+export const stepResponse = runtimeStatus
+  .extend({
+    job_id: z.string(),
+    job: z.string().describe('The job’s name'),
+    workspace: z.string(),
+    spec: stepSpec,
+  })
+  .register(components, {
+    id: 'PlatformJobStepResponse',
+    description: 'A step as executors and controllers see it: its runtime status and its spec.',
+  });
+export type StepResponse = z.infer<typeof stepResponse>;
+
+export const paginationData = z
+  .object({
+    page: z.int().min(1),
+    page_size: z.int().min(1),
+    current_page_size: z.int().min(0),
+    total_pages: z.int().min(1).describe('1 when there are no results'),
+    total_results: z.int().min(0),
+  })
+  .register(components, { id: 'PaginationData' });
+
+const filterEcho = z
+  .record(z.string(), z.union([z.string(), z.record(z.string(), z.string())]))
+  .optional()
+  .describe('The filter as it was given; absent when none was');
+
+export const jobListResponse = z
+  .object({
+    data: z.array(platformJobResponse),
+    pagination: paginationData,
+    sort: z.enum(SORT_VALUES),
+    filter: filterEcho,
+  })
+  .register(components, { id: 'PlatformJobListResponse', description: 'A page of jobs.' });
+
+export const stepListResponse = z
+  .object({ data: z.array(stepResponse), pagination: paginationData, filter: filterEcho })
+  .register(components, {
+    id: 'PlatformJobStepListResponse',
+    description: 'A page of steps, oldest job first.',
+  });
+
+// `satisfies` ties the schema to the domain's own interface: it fails to compile if they drift.
+export const executionProfile = z
+  .object({
+    provider: z.enum(EXECUTOR_PROVIDERS),
+    profile: z.string(),
+    backend: z
+      .enum(['subprocess', 'external'])
+      .describe('Who runs the step: the built-in executor or a controller'),
+    config: jsonObject,
+  })
+  .register(components, {
+    id: 'ExecutionProfile',
+    description: 'A (provider, profile) pair this gateway can run steps on.',
+  }) satisfies z.ZodType<ExecutionProfile>;
+
+export const executionProfileList = z
+  .array(executionProfile)
+  .register(components, { id: 'ExecutionProfileList', description: 'Every configured execution profile.' });
+
+export const validationError = z
+  .object({
+    type: z.string(),
+    loc: z
+      .array(z.union([z.string(), z.int()]))
+      .describe('Where: `body`, `query` or `path`, then the field path'),
+    msg: z.string(),
+    input: z.unknown(),
+    ctx: jsonObject.optional(),
+  })
+  .register(components, { id: 'ValidationError' });
+
+export const httpValidationError = z
+  .object({ detail: z.array(validationError) })
+  .register(components, {
+    id: 'HTTPValidationError',
+    description: 'A request that does not match its schema.',
+  });
+
+export const httpError = z
+  .object({ detail: z.string().describe('One sentence saying what went wrong') })
+  .register(components, { id: 'HTTPError', description: 'Any other error.' });

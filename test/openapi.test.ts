@@ -1,0 +1,386 @@
+/**
+ * The documentation the server serves: `/openapi.json` describes exactly the REST routes, and every
+ * real answer of every route conforms to the schema the document declares for its status code.
+ */
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobsService } from '../src/jobs/service.js';
+import { jobRoutes } from '../src/rest/jobs.js';
+import { openApiDocument, type OpenApiDocument, type OperationObject } from '../src/rest/openapi.js';
+import { referencePage } from '../src/rest/reference-page.js';
+import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { jobWithSteps, seedJob, uniqueWorkspace } from './support/fixtures.js';
+import { http, JOBS, startGateway, type HttpResult, type RunningGateway } from './support/gateway.js';
+import { reachStatus } from './support/lifecycle.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const TEXT_HEADERS = { 'content-type': 'text/plain' };
+const MALFORMED = '{"status": ';
+const oversized = { ...seedJob, spec: { blob: 'x'.repeat(2 * 1024 * 1024) } };
+
+const subprocessJob = (name: string) => ({
+  name,
+  source: 'tests',
+  spec: {},
+  platform_spec: {
+    steps: [
+      {
+        name: 'run-script',
+        executor: { provider: 'subprocess', command: ['true'] },
+        environment: [{ name: 'MODE', value: 'test' }],
+        config: { retries: 1 },
+        lifecycle: { staleness_timeout_seconds: 0, pause_deadline_seconds: 30 },
+      },
+    ],
+  },
+});
+
+describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
+  let database: TestDatabase;
+  let server: RunningGateway;
+  let base: string;
+  let document: OpenApiDocument;
+  let ajv: Ajv2020;
+  /** `method path status` of every documented answer a test below received. */
+  const answered = new Set<string>();
+
+  beforeAll(async () => {
+    database = await kind.create();
+    server = await startGateway(database.options);
+    base = server.url;
+    const res = await http(base, 'GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    document = res.body;
+    ajv = new Ajv2020({ strict: false, allErrors: true, discriminator: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'openapi.json', components: document.components });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  const operation = (method: Method, path: string): OperationObject => {
+    const op = document.paths[JOBS + path]?.[method];
+    if (!op) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
+    return op;
+  };
+
+  const validators = new Map<string, ValidateFunction>();
+  /** A validator for a schema of the document, its `#/components/…` refs resolved in the document. */
+  const validatorFor = (schema: unknown) => {
+    const text = JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/');
+    if (!validators.has(text)) validators.set(text, ajv.compile(JSON.parse(text)));
+    return validators.get(text)!;
+  };
+  const errorsOf = (validate: ValidateFunction, value: unknown) =>
+    validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+
+  /**
+   * One real request to a documented route (`path` in the document's template form, `url` the real
+   * one). The answer's status must be documented and its body must conform to that status's
+   * schema; a request body the server accepted must conform to the documented request schema.
+   */
+  async function call(
+    method: Method,
+    path: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult> {
+    const res = await http(base, method.toUpperCase(), JOBS + url, body, headers);
+    const what = `${method.toUpperCase()} ${path} answered ${res.status} ${res.text.slice(0, 300)}`;
+    const op = operation(method, path);
+    const documented = op.responses[String(res.status)];
+    expect(documented, `${what}: a status the document does not list`).toBeDefined();
+    if (documented.content) {
+      expect(res.headers.get('content-type'), what).toMatch(/^application\/json/);
+      expect(errorsOf(validatorFor(documented.content['application/json'].schema), res.body), what).toEqual(
+        [],
+      );
+    } else {
+      expect(res.text, what).toBe('');
+    }
+    const requestSchema = op.requestBody?.content['application/json'].schema;
+    if (res.status < 300 && requestSchema && typeof body === 'object') {
+      expect(errorsOf(validatorFor(requestSchema), body), `${what}: the request body it accepted`).toEqual(
+        [],
+      );
+    }
+    answered.add(`${method} ${path} ${res.status}`);
+    return res;
+  }
+
+  it('is an OpenAPI 3.1 document with exactly the routes of the REST door', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info.title).toEqual(expect.any(String));
+    const routes = jobRoutes({} as JobsService).routes.map(
+      (r) => `${r.method.toLowerCase()} ${JOBS}${r.path.replace(/:(\w+)/g, '{$1}')}`,
+    );
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual([...new Set(routes)].sort());
+  });
+
+  it('documents every path parameter, and names operations as upstream does', () => {
+    for (const [path, methods] of Object.entries(document.paths)) {
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      for (const op of Object.values(methods)) {
+        expect(
+          op.parameters
+            .filter((p) => p.in === 'path')
+            .map((p) => p.name)
+            .sort(),
+          path,
+        ).toEqual(inPath);
+        expect(op.summary).toMatch(/^[A-Z][a-z]*( [A-Z][a-z]*)*$/);
+        expect(op.description).toMatch(/\.$/);
+      }
+    }
+    const ids = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((op) => op.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operation('post', '/workspaces/{workspace}/jobs/{name}/pause').operationId).toBe(
+      'pause-job-apis-jobs-v-2-workspaces-workspace-jobs-name-pause-post',
+    );
+  });
+
+  it('describes request bodies in their input form and responses in their output form', () => {
+    const schemas = document.components.schemas;
+    const create = operation('post', '/workspaces/{workspace}/jobs');
+    expect(create.requestBody?.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/PlatformJobCreateRequest',
+    });
+    expect(schemas.PlatformJobCreateRequest.properties?.platform_spec).toEqual({
+      $ref: '#/components/schemas/PlatformJobSpecInput',
+    });
+    expect(schemas.PlatformJobResponse.properties?.platform_spec).toEqual({
+      $ref: '#/components/schemas/PlatformJobSpecOutput',
+    });
+    // A default makes a field optional in a request and always present in a response.
+    expect(schemas.StepLifecycleInput.required ?? []).not.toContain('staleness_timeout_seconds');
+    expect(schemas.StepLifecycleOutput.required).toContain('staleness_timeout_seconds');
+    // A shape that reads the same both ways keeps one name.
+    expect(schemas.PlatformJobEnvironmentVariable).toBeDefined();
+    expect(schemas.PlatformJobEnvironmentVariableInput).toBeUndefined();
+    expect(schemas.PlatformJobStepSpecExecutorInput.discriminator).toEqual({ propertyName: 'provider' });
+  });
+
+  it('holds valid JSON Schemas whose every $ref resolves', () => {
+    for (const [name, schema] of Object.entries(document.components.schemas)) {
+      expect(ajv.validateSchema(schema), `${name}: ${ajv.errorsText()}`).toBe(true);
+      expect(() => ajv.getSchema(`openapi.json#/components/schemas/${name}`), name).not.toThrow();
+    }
+    const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of new Set(refs)) {
+      const name = /#\/components\/schemas\/([^"]+)"/.exec(ref)?.[1];
+      expect(name && document.components.schemas[name], ref).toBeTruthy();
+    }
+  });
+
+  it.each([
+    ['get', '/workspaces/{workspace}/jobs', '/workspaces/w/jobs'],
+    ['get', '/workspaces/{workspace}/jobs/{name}/steps', '/workspaces/-/jobs/-/steps'],
+  ] as const)('documents exactly the filters that %s %s accepts', async (method, path, url) => {
+    const res = await call(method, path, `${url}?filter[nonsense]=x`);
+    expect(res.status).toBe(400);
+    const accepted = /Filterable fields: (.*)\.$/.exec(res.body.detail)![1].split(', ');
+    const documented = operation(method, path)
+      .parameters.map((p) => /^filter\[([^\]]+)\]/.exec(p.name)?.[1])
+      .filter((field): field is string => field !== undefined);
+    expect([...new Set(documented)].sort()).toEqual(accepted.sort());
+  });
+
+  describe('every answer conforms to the schema the document declares for it', () => {
+    const jobs = (ws: string) => `/workspaces/${ws}/jobs`;
+    const JOBS_PATH = '/workspaces/{workspace}/jobs';
+    const JOB_PATH = '/workspaces/{workspace}/jobs/{name}';
+    const STEPS_PATH = '/workspaces/{workspace}/jobs/{name}/steps';
+    const STEP_STATUS_PATH = '/workspaces/{workspace}/jobs/{job}/steps/{name}/status';
+
+    it('execution profiles', async () => {
+      const res = await call('get', '/execution-profiles', '/execution-profiles');
+      expect(res.status).toBe(200);
+      expect(res.body.length).toBeGreaterThan(0);
+    });
+
+    it('create: 201, 409, 413, 415 and both kinds of 422', async () => {
+      const ws = uniqueWorkspace();
+      expect((await call('post', JOBS_PATH, jobs(ws), seedJob)).status).toBe(201);
+      expect((await call('post', JOBS_PATH, jobs(ws), subprocessJob('scripted'))).status).toBe(201);
+      const { name: _name, project: _project, description: _description, ...minimal } = seedJob;
+      const generated = await call('post', JOBS_PATH, jobs(ws), minimal);
+      expect(generated.status).toBe(201);
+      expect(generated.body).not.toHaveProperty('project');
+      expect((await call('post', JOBS_PATH, jobs(ws), seedJob)).status).toBe(409);
+      expect((await call('post', JOBS_PATH, jobs(ws), oversized)).status).toBe(413);
+      expect((await call('post', JOBS_PATH, jobs(ws), 'source=x', TEXT_HEADERS)).status).toBe(415);
+      expect((await call('post', JOBS_PATH, jobs(ws), { spec: {} })).status).toBe(422);
+      expect((await call('post', JOBS_PATH, jobs(ws), MALFORMED, JSON_HEADERS)).status).toBe(422);
+      expect((await call('post', JOBS_PATH, jobs(ws))).status).toBe(422);
+      const unconfigured = await call('post', JOBS_PATH, jobs(ws), {
+        ...jobWithSteps('nowhere-to-run'),
+        platform_spec: {
+          steps: [
+            { name: 'step-a', executor: { provider: 'gpu', profile: 'h100', container: { image: 'x' } } },
+          ],
+        },
+      });
+      expect(unconfigured.status).toBe(422);
+      expect(typeof unconfigured.body.detail).toBe('string');
+    });
+
+    it('list: 200 with and without filters, 400, 422', async () => {
+      const ws = uniqueWorkspace();
+      for (const name of ['one-job', 'two-job']) await call('post', JOBS_PATH, jobs(ws), jobWithSteps(name));
+      expect((await call('get', JOBS_PATH, jobs(ws))).body.data).toHaveLength(2);
+      expect((await call('get', JOBS_PATH, jobs(uniqueWorkspace()))).body.data).toEqual([]);
+      const filtered = await call(
+        'get',
+        JOBS_PATH,
+        `${jobs(ws)}?page=1&page_size=1&sort=source&filter[status]=created,pending&filter[created_at][$gte]=2000-01-01&filter[name]=one-job`,
+      );
+      expect(filtered.status).toBe(200);
+      expect(filtered.body.filter).toEqual({
+        status: 'created,pending',
+        created_at: { $gte: '2000-01-01' },
+        name: 'one-job',
+      });
+      expect((await call('get', JOBS_PATH, `${jobs(ws)}?filter[color]=red`)).status).toBe(400);
+      expect((await call('get', JOBS_PATH, `${jobs(ws)}?page=0&sort=size`)).status).toBe(422);
+      expect((await call('get', JOBS_PATH, `${jobs(ws)}?filter[status]=sleeping`)).status).toBe(422);
+    });
+
+    it('get and status: 200 and 404', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('two-steps', 2));
+      expect((await call('get', JOB_PATH, `${jobs(ws)}/two-steps`)).status).toBe(200);
+      expect((await call('get', JOB_PATH, `${jobs(ws)}/absent`)).status).toBe(404);
+      const tree = await call('get', `${JOB_PATH}/status`, `${jobs(ws)}/two-steps/status`);
+      expect(tree.status).toBe(200);
+      expect(tree.body.steps).toHaveLength(2);
+      expect((await call('get', `${JOB_PATH}/status`, `${jobs(ws)}/absent/status`)).status).toBe(404);
+    });
+
+    it('pause, resume, cancel: 200, 404, 409, 413, 415, 422', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('acted-on'));
+      await reachStatus(base, ws, 'finished', 'completed');
+      await reachStatus(base, ws, 'held', 'paused');
+      const action = (name: string, verb: string, body?: unknown, headers?: Record<string, string>) =>
+        call('post', `${JOB_PATH}/${verb}`, `${jobs(ws)}/${name}/${verb}`, body, headers);
+
+      expect((await action('acted-on', 'pause', {})).status).toBe(200);
+      expect((await action('finished', 'pause', {})).status).toBe(409);
+      expect((await action('acted-on', 'resume', {})).status).toBe(409);
+      expect((await action('held', 'resume')).status).toBe(200);
+      expect((await action('finished', 'cancel', {})).status).toBe(200);
+      expect((await action('acted-on', 'cancel', '', JSON_HEADERS)).status).toBe(200);
+      for (const verb of ['pause', 'resume', 'cancel']) {
+        expect((await action('ghost', verb, {})).status).toBe(404);
+        expect((await action('acted-on', verb, oversized)).status).toBe(413);
+        expect((await action('acted-on', verb, 'please', TEXT_HEADERS)).status).toBe(415);
+        expect((await action('acted-on', verb, MALFORMED, JSON_HEADERS)).status).toBe(422);
+      }
+    });
+
+    it('delete: 204 with an empty body, 404, 409', async () => {
+      const ws = uniqueWorkspace();
+      await reachStatus(base, ws, 'done-job', 'completed');
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('still-created'));
+      expect((await call('delete', JOB_PATH, `${jobs(ws)}/still-created`)).status).toBe(409);
+      expect((await call('delete', JOB_PATH, `${jobs(ws)}/done-job`)).status).toBe(204);
+      expect((await call('delete', JOB_PATH, `${jobs(ws)}/done-job`)).status).toBe(404);
+    });
+
+    it('steps: 200 for one job and for all, 400, 422', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('stepped', 2));
+      await call('post', JOBS_PATH, jobs(ws), subprocessJob('scripted'));
+      const one = await call('get', STEPS_PATH, `${jobs(ws)}/stepped/steps`);
+      expect(one.body.data.map((s: { name: string }) => s.name)).toEqual(['step-a', 'step-b']);
+      const all = await call(
+        'get',
+        STEPS_PATH,
+        `/workspaces/${ws}/jobs/-/steps?filter[status]=created&page_size=5`,
+      );
+      expect(all.body.data).toHaveLength(3);
+      expect(all.body.filter).toEqual({ status: 'created' });
+      expect((await call('get', STEPS_PATH, '/workspaces/-/jobs/-/steps?page_size=2')).status).toBe(200);
+      expect((await call('get', STEPS_PATH, `${jobs(ws)}/stepped/steps?filter[source]=x`)).status).toBe(400);
+      expect((await call('get', STEPS_PATH, `${jobs(ws)}/stepped/steps?page_size=0`)).status).toBe(422);
+    });
+
+    it('step status: 200, 404, 409, 413, 415, 422', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('reported', 2));
+      const step = (name: string, body?: unknown, headers?: Record<string, string>) =>
+        call('patch', STEP_STATUS_PATH, `${jobs(ws)}/reported/steps/${name}/status`, body, headers);
+
+      expect((await step('step-a', { status: 'active', status_details: { pod: 'p-1' } })).status).toBe(200);
+      const failed = await step('step-a', { status: 'error', error_details: { reason: 'OOMKilled' } });
+      expect(failed.status).toBe(200);
+      expect(failed.body.error_details).toEqual({ reason: 'OOMKilled' });
+      expect((await step('step-z', { status: 'active' })).status).toBe(404);
+      expect((await step('step-b', { status: 'completed' })).status).toBe(409);
+      expect((await step('step-b', { status: 'sleeping' })).status).toBe(422);
+      expect((await step('step-b', {})).status).toBe(422);
+      expect((await step('step-b', MALFORMED, JSON_HEADERS)).status).toBe(422);
+      expect((await step('step-b', 'active', TEXT_HEADERS)).status).toBe(415);
+      expect(
+        (await step('step-b', { status: 'active', status_details: { blob: 'x'.repeat(2 << 20) } })).status,
+      ).toBe(413);
+    });
+
+    it('every documented answer of every operation was received above', () => {
+      const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).flatMap(([method, op]) =>
+          Object.keys(op.responses).map((status) => `${method} ${path.slice(JOBS.length)} ${status}`),
+        ),
+      );
+      expect(documented.filter((answer) => !answered.has(answer))).toEqual([]);
+    });
+  });
+
+  it('serves /docs: one offline HTML page with every operation, linking the document', async () => {
+    const res = await http(base, 'GET', '/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.text).toMatch(/^<!doctype html>/);
+    expect(res.text).toContain('href="openapi.json"');
+    expect(res.text).not.toMatch(/<script|<link|https?:\/\//);
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        expect(res.text).toContain(`id="${op.operationId}"`);
+        expect(res.text).toContain(`${method.toUpperCase()}</span> <code>${path}</code>`);
+        expect(res.text).toContain(op.summary);
+      }
+    }
+    for (const name of Object.keys(document.components.schemas))
+      expect(res.text).toContain(`id="schema-${name}"`);
+  });
+});
+
+describe('the reference page', () => {
+  it('escapes what it interpolates', () => {
+    const document = openApiDocument('/apis/jobs/v2');
+    const hostile = '<script>alert("x")</script>';
+    const page = referencePage({
+      ...document,
+      info: { ...document.info, title: hostile, description: `\`${hostile}\`` },
+      components: {
+        schemas: { ...document.components.schemas, [hostile]: { type: 'string', description: hostile } },
+      },
+    });
+    expect(page).not.toContain('<script');
+    expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+  });
+});
