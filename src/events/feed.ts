@@ -42,16 +42,8 @@ const eventColumns = {
   occurredAt: jobStatusEvents.occurredAt,
 };
 
-type EventRow = { [K in keyof typeof eventColumns]: unknown } & {
-  id: number;
-  xid: string;
-  jobId: string;
-  workspace: string;
-  jobName: string;
-  status: JobStatus;
-  previousStatus: JobStatus | null;
-  occurredAt: Date;
-};
+/** A row as selected by `eventColumns`: the event before its cursor is encoded. */
+type EventRow = Omit<StatusEvent, 'cursor' | 'position'> & { id: number; xid: string };
 
 const toEvent = (row: EventRow): StatusEvent => {
   const position = { xid: row.xid, id: Number(row.id) };
@@ -63,7 +55,7 @@ const toEvent = (row: EventRow): StatusEvent => {
     jobName: row.jobName,
     status: row.status,
     previousStatus: row.previousStatus,
-    occurredAt: row.occurredAt instanceof Date ? row.occurredAt : new Date(row.occurredAt as string),
+    occurredAt: row.occurredAt,
   };
 };
 
@@ -121,7 +113,7 @@ export class StatusEventFeed {
       .where(settled)
       .orderBy(desc(jobStatusEvents.xid), desc(jobStatusEvents.id))
       .limit(1);
-    if (last) this.position = toEvent(last as EventRow).position;
+    if (last) this.position = toEvent(last).position;
     if (this.channel) {
       this.unlisten = await this.channel.listen(
         CHANNEL,
@@ -175,7 +167,7 @@ export class StatusEventFeed {
           .from(jobStatusEvents)
           .where(and(after(this.position), settled))
           .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id))
-          .limit(READ_BATCH)) as EventRow[];
+          .limit(READ_BATCH));
       } catch {
         // The database is unreachable for now; the next wake or poll tries again.
         return;
@@ -243,7 +235,7 @@ export class StatusEventFeed {
       .where(and(matching(filter), after(after_), atOrBefore(upTo)))
       .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id))
       .limit(limit);
-    return (rows as EventRow[]).map(toEvent);
+    return rows.map(toEvent);
   }
 
   /** The recorded history of several jobs, in one statement, each in order. */
@@ -255,7 +247,7 @@ export class StatusEventFeed {
       .from(jobStatusEvents)
       .where(inArray(jobStatusEvents.jobId, jobIds))
       .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id));
-    for (const row of rows as EventRow[]) byJob.get(row.jobId)?.push(toEvent(row));
+    for (const row of rows) byJob.get(row.jobId)?.push(toEvent(row));
     return byJob;
   }
 
@@ -266,7 +258,7 @@ export class StatusEventFeed {
       .where(and(matching(filter), atOrBefore(upTo)))
       .orderBy(desc(jobStatusEvents.xid), desc(jobStatusEvents.id))
       .limit(1);
-    return (rows as EventRow[]).map(toEvent);
+    return rows.map(toEvent);
   }
 
   /** Calls `listener` with every event this process reads, from now on; returns the way to stop. */
