@@ -36,7 +36,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
 
   const yoga = createGraphQLServer({ db: database.db, jobs, feed });
-  const rest = getRequestListener(restApp(jobs).fetch);
+  const rest = getRequestListener(restApp(jobs, feed).fetch);
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}?`)) {

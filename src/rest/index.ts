@@ -4,8 +4,10 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
 import { restError } from './errors.js';
+import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
 import { openApiDocument } from './openapi.js';
 import { referencePage } from './reference-page.js';
@@ -16,7 +18,7 @@ export const JOBS_API_ROOT = '/apis/jobs/v2';
 /** The page loads nothing from anywhere: no script, only its own inline style. */
 const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
 
-export function restApp(jobs: JobsService): Hono {
+export function restApp(jobs: JobsService, feed: StatusEventFeed): Hono {
   const app = new Hono();
   app.use(
     '*',
@@ -36,6 +38,7 @@ export function restApp(jobs: JobsService): Hono {
   app.get('/docs', (c) => c.html(page, 200, DOCS_POLICY));
 
   app.route(JOBS_API_ROOT, jobRoutes(jobs));
+  app.route(JOBS_API_ROOT, jobEventRoutes(feed, jobs));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.onError((error, c) => restError(error, c));
   return app;
