@@ -99,6 +99,29 @@ export const jobStatusEvents = pgTable(
   ],
 );
 
+/**
+ * What the steps' processes printed, one row per line. `id` orders a job's lines: one executor
+ * writes a step's lines in order, and a step's lines are stored before the next step can start.
+ */
+export const jobLogs = pgTable(
+  'job_logs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    step: text('step').notNull(),
+    /** The line's number within its step's output, from 0. */
+    sequence: integer('sequence').notNull(),
+    stream: text('stream').$type<'stdout' | 'stderr'>().notNull(),
+    message: text('message').notNull(),
+    timestamp: timestamp('timestamp', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('job_logs_job_id_idx').on(t.jobId, t.id)],
+);
+
 export type JobRow = typeof jobs.$inferSelect;
 export type JobStepRow = typeof jobSteps.$inferSelect;
 export type JobStatusEventRow = typeof jobStatusEvents.$inferSelect;
+export type JobLogRow = typeof jobLogs.$inferSelect;
+export type NewJobLogRow = typeof jobLogs.$inferInsert;

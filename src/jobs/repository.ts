@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } f
 import type { Database } from '../db/client.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from '../db/schema.js';
 import type { JobStatus } from './lifecycle.js';
+import type { ExecutorProvider } from './spec.js';
 
 export type JobRecord = JobRow & { steps: JobStepRow[] };
 
@@ -156,6 +157,10 @@ export interface StepListQuery {
   /** Undefined means every job (the API's `-`). */
   jobName?: string;
   status?: JobStatus[];
+  /** Only steps run by this kind of executor. */
+  provider?: ExecutorProvider;
+  /** Only each job's current step: the ones whose earlier steps have all completed. */
+  current?: boolean;
   limit: number;
   offset: number;
 }
@@ -168,6 +173,11 @@ export async function listSteps(db: Database, query: StepListQuery): Promise<{ r
     query.workspace !== undefined ? eq(jobs.workspace, query.workspace) : undefined,
     query.jobName !== undefined ? eq(jobs.name, query.jobName) : undefined,
     query.status ? inArray(jobSteps.status, query.status) : undefined,
+    query.provider !== undefined ? sql`${jobSteps.executor}->>'provider' = ${query.provider}` : undefined,
+    query.current
+      ? sql`not exists (select 1 from ${jobSteps} as earlier where earlier.job_id = ${jobSteps.jobId}
+          and earlier.position < ${jobSteps.position} and earlier.status <> 'completed')`
+      : undefined,
   );
   const [rows, [{ total }]] = await Promise.all([
     db

@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '../db/client.js';
-import type { JobRow, JobStepRow } from '../db/schema.js';
+import type { JobRow, JobStepRow, NewJobLogRow } from '../db/schema.js';
 import {
   InvalidJobSpecError,
   JobAlreadyExistsError,
@@ -22,7 +22,9 @@ import {
   deriveJobStatus,
   stepStatusesAfter,
   type JobAction,
+  type JobStatus,
 } from './lifecycle.js';
+import * as logs from './logs.js';
 import type { ExecutionProfile } from './profiles.js';
 import * as repo from './repository.js';
 import type { JobRecord, JobListQuery } from './repository.js';
@@ -102,6 +104,18 @@ export class JobsService {
     return repo.listSteps(this.db, query);
   }
 
+  /** Stores lines that steps' processes printed (the built-in executor's), in one statement. */
+  appendLogs(lines: NewJobLogRow[]): Promise<void> {
+    return logs.appendLogs(this.db, lines);
+  }
+
+  /** A window of what a job's steps printed, oldest first. */
+  async pageLogs(workspace: string, name: string, query: logs.JobLogQuery): Promise<logs.JobLogPage> {
+    const job = await repo.findJob(this.db, workspace, name);
+    if (!job) throw new JobNotFoundError(workspace, name);
+    return logs.pageLogs(this.db, job.id, query);
+  }
+
   pause(workspace: string, name: string) {
     return this.applyAction('pause', workspace, name);
   }
@@ -130,12 +144,16 @@ export class JobsService {
   /**
    * What an executor reports about one step: checks the step transition table, merges the
    * details, starts the next step when one completes, and moves the job with its steps.
+   * With `expected`, the update applies only while the step is in one of those statuses, checked
+   * under the job's lock: of several executors claiming one step, exactly one wins, and the
+   * others get a StepTransitionError.
    */
   async updateStepStatus(
     workspace: string,
     jobName: string,
     stepName: string,
     update: StepStatusUpdate,
+    { expected }: { expected?: readonly JobStatus[] } = {},
   ): Promise<JobStepRow> {
     const { step, jobChanged } = await this.db.transaction(async (tx) => {
       const job = await repo.findJob(tx, workspace, jobName, { forUpdate: true });
@@ -144,6 +162,15 @@ export class JobsService {
       const index = steps.findIndex((s) => s.name === stepName);
       if (index === -1) throw new StepNotFoundError(workspace, jobName, stepName);
       const step = steps[index];
+      if (expected && !expected.includes(step.status)) {
+        throw new StepTransitionError(
+          jobName,
+          stepName,
+          step.status,
+          update.status,
+          `it is no longer ${expected.join(' or ')}`,
+        );
+      }
       if (step.status !== update.status && !canStepMove(step.status, update.status)) {
         throw new StepTransitionError(jobName, stepName, step.status, update.status);
       }

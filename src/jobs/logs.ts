@@ -1,0 +1,61 @@
+/** The SQL of job logs: what the steps' processes printed, appended in batches, read in pages. */
+import { and, asc, count, desc, eq, gt, lt, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { jobLogs, type JobLogRow, type NewJobLogRow } from '../db/schema.js';
+
+/** A window of one job's lines, in `id` order. */
+export interface JobLogQuery {
+  /** Only this step's lines. */
+  step?: string;
+  /** Only lines after this id. */
+  after?: number;
+  /** Only lines before this id. */
+  before?: number;
+  /** The first lines of the window, or the last ones. */
+  take: { first: number } | { last: number };
+}
+
+export interface JobLogPage {
+  rows: JobLogRow[];
+  /** Every line of the job (and step, when filtered), whatever the window. */
+  total: number;
+  /** Whether lines exist before the page's first line, and after its last one. */
+  hasBefore: boolean;
+  hasAfter: boolean;
+}
+
+/** One statement, however many lines. */
+export async function appendLogs(db: Database, lines: NewJobLogRow[]): Promise<void> {
+  if (lines.length > 0) await db.insert(jobLogs).values(lines);
+}
+
+export async function pageLogs(db: Database, jobId: string, query: JobLogQuery): Promise<JobLogPage> {
+  const ofJob = and(eq(jobLogs.jobId, jobId), query.step !== undefined ? eq(jobLogs.step, query.step) : undefined);
+  const window = and(
+    ofJob,
+    query.after !== undefined ? gt(jobLogs.id, query.after) : undefined,
+    query.before !== undefined ? lt(jobLogs.id, query.before) : undefined,
+  );
+  const fromEnd = 'last' in query.take;
+  const limit = 'last' in query.take ? query.take.last : query.take.first;
+  const exists = async (where: SQL | undefined) =>
+    (await db.select({ id: jobLogs.id }).from(jobLogs).where(where).limit(1)).length > 0;
+
+  const [rows, [{ total }]] = await Promise.all([
+    db
+      .select()
+      .from(jobLogs)
+      .where(window)
+      .orderBy(fromEnd ? desc(jobLogs.id) : asc(jobLogs.id))
+      .limit(limit),
+    db.select({ total: count() }).from(jobLogs).where(ofJob),
+  ]);
+  if (fromEnd) rows.reverse();
+  // An empty page has no neighbours to point at: its client already holds the cursor that found it.
+  if (rows.length === 0) return { rows, total, hasBefore: false, hasAfter: false };
+  const [hasBefore, hasAfter] = await Promise.all([
+    exists(and(ofJob, lt(jobLogs.id, rows[0].id))),
+    exists(and(ofJob, gt(jobLogs.id, rows.at(-1)!.id))),
+  ]);
+  return { rows, total, hasBefore, hasAfter };
+}
