@@ -61,6 +61,22 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     await client.dispose();
   });
 
+  it('jobStatus with a cursor at the terminal event of a finished job completes at once', async () => {
+    const ws = uniqueWorkspace();
+    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('finished'));
+    await http(base, 'POST', `${jobPath(ws, 'finished')}/cancel`, {});
+    const client = wsClient(base);
+    const all = subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name: 'finished', after: '0-0' });
+    await all.until(() => all.completed);
+    expect(all.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'CANCELLED']);
+    const last = all.received[1].jobStatus.cursor;
+    const none = subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name: 'finished', after: last });
+    await none.until(() => none.completed);
+    expect(none.received).toEqual([]);
+    expect(none.errors).toEqual([]);
+    await client.dispose();
+  });
+
   it('jobStatus on a missing job is an error, not a silent stream', async () => {
     const client = wsClient(base);
     const sub = subscribe(client, JOB_STATUS, { workspace: 'nowhere', name: 'ghost' });

@@ -66,17 +66,31 @@ function parseAfter(after: string | null | undefined) {
   }
 }
 
-/** Ends a job's stream after it delivered a terminal status. */
-async function* untilTerminal(events: AsyncIterableIterator<StatusEvent>) {
-  try {
-    for await (const event of events) {
-      yield event;
-      if (isTerminal(event.status)) return;
-    }
-  } finally {
-    await events.return?.();
-  }
+/**
+ * Ends a job's stream after it delivered a terminal status. Not an async generator: a generator's
+ * return() waits for its pending next(), so a client leaving an idle job would stay subscribed.
+ */
+function untilTerminal(events: AsyncIterableIterator<StatusEvent>): AsyncIterableIterator<StatusEvent> {
+  let finished = false;
+  const finish = () => {
+    finished = true;
+    return events.return?.() ?? Promise.resolve({ value: undefined, done: true as const });
+  };
+  return {
+    async next() {
+      if (finished) return { value: undefined, done: true };
+      const result = await events.next();
+      if (!result.done && isTerminal(result.value.status)) void finish();
+      return result;
+    },
+    return: finish,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
+
+async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
 builder.subscriptionFields((t) => ({
   jobStatus: t.field({
@@ -99,7 +113,10 @@ builder.subscriptionFields((t) => ({
           throw error;
         });
       }
-      return untilTerminal(feed.watch({ workspace, jobName: name }, from ? { after: from } : { latest: true }));
+      const job = { workspace, jobName: name };
+      // A cursor at or past a finished job's last event: nothing will ever come, so end now.
+      if (from && (await feed.endedAtOrBefore(job, from))) return untilTerminal(emptyStream());
+      return untilTerminal(feed.watch(job, from ? { after: from } : { latest: true }));
     },
     resolve: (event) => event,
   }),
