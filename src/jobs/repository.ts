@@ -21,6 +21,50 @@ export async function findJob(
   return row;
 }
 
+/**
+ * The job and its steps, locked for the rest of the transaction, in one statement: every status
+ * change starts here, and each round trip counts on the write path. The step rows are locked
+ * too, not only the job's: after waiting for a concurrent change, READ COMMITTED re-reads only
+ * the rows it locks, so unlocked joined steps would be the stale ones from before the wait.
+ */
+export async function lockJob(db: Database, workspace: string, name: string): Promise<JobRecord | undefined> {
+  const rows = await db
+    .select({ job: jobs, step: jobSteps })
+    .from(jobs)
+    .innerJoin(jobSteps, eq(jobSteps.jobId, jobs.id))
+    .where(and(eq(jobs.workspace, workspace), eq(jobs.name, name)))
+    .orderBy(asc(jobSteps.position))
+    .for('update');
+  if (rows.length === 0) return undefined;
+  return { ...rows[0].job, steps: rows.map((r) => r.step) };
+}
+
+export interface StatusChange {
+  steps: { id: string; changes: Partial<JobStepRow> }[];
+  job?: { id: string; changes: Partial<JobRow> };
+  event?: { job: Pick<JobRow, 'id' | 'workspace' | 'name'>; previousStatus: JobStatus | null; status: JobStatus; occurredAt: Date };
+}
+
+/**
+ * Writes a status change (step rows, the job row, its event) in one statement, chaining the
+ * writes as data-modifying CTEs: one round trip instead of one per row.
+ */
+export async function saveStatusChange(db: Database, change: StatusChange): Promise<void> {
+  const writes: SQL[] = [
+    ...change.steps.map(({ id, changes }) => db.update(jobSteps).set(changes).where(eq(jobSteps.id, id)).getSQL()),
+    ...(change.job ? [db.update(jobs).set(change.job.changes).where(eq(jobs.id, change.job.id)).getSQL()] : []),
+    ...(change.event ? [insertStatusEvent(db, change.event).getSQL()] : []),
+  ];
+  if (writes.length === 0) return;
+  const last = writes.pop()!;
+  if (writes.length === 0) {
+    await db.execute(last);
+    return;
+  }
+  const ctes = writes.map((write, i) => sql`${sql.raw(`write_${i}`)} as (${write})`);
+  await db.execute(sql`with ${sql.join(ctes, sql`, `)} ${last}`);
+}
+
 /** Steps of many jobs in one statement, in step order. */
 export async function findSteps(db: Database, jobIds: string[]): Promise<Map<string, JobStepRow[]>> {
   const byJob = new Map<string, JobStepRow[]>(jobIds.map((id) => [id, []]));
@@ -54,33 +98,24 @@ export async function insertJob(db: Database, job: JobRow, steps: JobStepRow[]):
   return true;
 }
 
-export async function updateJob(db: Database, id: string, changes: Partial<JobRow>): Promise<void> {
-  await db.update(jobs).set(changes).where(eq(jobs.id, id));
-}
-
-export async function updateStep(db: Database, id: string, changes: Partial<JobStepRow>): Promise<void> {
-  await db.update(jobSteps).set(changes).where(eq(jobSteps.id, id));
-}
-
 export async function deleteJob(db: Database, id: string): Promise<void> {
   await db.delete(jobs).where(eq(jobs.id, id));
 }
 
-export async function appendStatusEvent(
-  db: Database,
-  job: Pick<JobRow, 'id' | 'workspace' | 'name'>,
-  previousStatus: JobStatus | null,
-  status: JobStatus,
-  occurredAt: Date,
-): Promise<void> {
-  await db.insert(jobStatusEvents).values({
-    jobId: job.id,
-    workspace: job.workspace,
-    jobName: job.name,
-    status,
-    previousStatus,
-    occurredAt,
+type StatusEventValues = NonNullable<StatusChange['event']>;
+
+const insertStatusEvent = (db: Database, event: StatusEventValues) =>
+  db.insert(jobStatusEvents).values({
+    jobId: event.job.id,
+    workspace: event.job.workspace,
+    jobName: event.job.name,
+    status: event.status,
+    previousStatus: event.previousStatus,
+    occurredAt: event.occurredAt,
   });
+
+export async function appendStatusEvent(db: Database, event: StatusEventValues): Promise<void> {
+  await insertStatusEvent(db, event);
 }
 
 export type SortField = 'created_at' | 'updated_at' | 'source';

@@ -77,7 +77,7 @@ export class JobsService {
       if (!(await repo.insertJob(tx, job, steps))) {
         throw new JobAlreadyExistsError(workspace, job.name);
       }
-      await repo.appendStatusEvent(tx, job, null, 'created', now);
+      await repo.appendStatusEvent(tx, { job, previousStatus: null, status: 'created', occurredAt: now });
     });
     this.onStatusCommitted();
     return { ...job, steps };
@@ -156,9 +156,9 @@ export class JobsService {
     { expected }: { expected?: readonly JobStatus[] } = {},
   ): Promise<JobStepRow> {
     const { step, jobChanged } = await this.db.transaction(async (tx) => {
-      const job = await repo.findJob(tx, workspace, jobName, { forUpdate: true });
+      const job = await repo.lockJob(tx, workspace, jobName);
       if (!job) throw new JobNotFoundError(workspace, jobName);
-      const [{ steps }] = await repo.withSteps(tx, [job]);
+      const { steps } = job;
       const index = steps.findIndex((s) => s.name === stepName);
       if (index === -1) throw new StepNotFoundError(workspace, jobName, stepName);
       const step = steps[index];
@@ -195,32 +195,40 @@ export class JobsService {
         return { step, jobChanged: false };
       }
       const now = new Date();
+      const change: repo.StatusChange = { steps: [] };
+      const move = (target: JobStepRow, changes: Partial<JobStepRow>) => {
+        Object.assign(target, changes);
+        change.steps.push({ id: target.id, changes });
+      };
       const changes: Partial<JobStepRow> = { status: update.status, statusDetails, updatedAt: now };
       if (update.error_details !== undefined) changes.errorDetails = update.error_details;
-      Object.assign(step, changes);
-      await repo.updateStep(tx, step.id, changes);
+      move(step, changes);
 
       const next = steps[index + 1];
       if (update.status === 'completed' && next?.status === 'created') {
-        Object.assign(next, { status: 'pending', updatedAt: now });
-        await repo.updateStep(tx, next.id, { status: 'pending', updatedAt: now });
+        move(next, { status: 'pending', updatedAt: now });
       }
       // A cancelled step ends the job: the steps that never started are cancelled with it.
       if (update.status === 'cancelled') {
         for (const later of steps.slice(index + 1).filter((s) => s.status === 'created')) {
-          Object.assign(later, { status: 'cancelled', updatedAt: now });
-          await repo.updateStep(tx, later.id, { status: 'cancelled', updatedAt: now });
+          move(later, { status: 'cancelled', updatedAt: now });
         }
       }
       const jobStatus = deriveJobStatus(steps.map((s) => s.status));
-      if (jobStatus === job.status) return { step, jobChanged: false };
-      await repo.updateJob(tx, job.id, {
-        status: jobStatus,
-        updatedAt: now,
-        ...(jobStatus === 'error' ? { errorDetails: step.errorDetails ?? {} } : {}),
-      });
-      await repo.appendStatusEvent(tx, job, job.status, jobStatus, now);
-      return { step, jobChanged: true };
+      const jobChanged = jobStatus !== job.status;
+      if (jobChanged) {
+        change.job = {
+          id: job.id,
+          changes: {
+            status: jobStatus,
+            updatedAt: now,
+            ...(jobStatus === 'error' ? { errorDetails: step.errorDetails ?? {} } : {}),
+          },
+        };
+        change.event = { job, previousStatus: job.status, status: jobStatus, occurredAt: now };
+      }
+      await repo.saveStatusChange(tx, change);
+      return { step, jobChanged };
     });
     if (jobChanged) this.onStatusCommitted();
     return step;
@@ -232,9 +240,9 @@ export class JobsService {
     name: string,
   ): Promise<JobRecord> {
     const { record, changed } = await this.db.transaction(async (tx) => {
-      const job = await repo.findJob(tx, workspace, name, { forUpdate: true });
-      if (!job) throw new JobNotFoundError(workspace, name);
-      const [record] = await repo.withSteps(tx, [job]);
+      const record = await repo.lockJob(tx, workspace, name);
+      if (!record) throw new JobNotFoundError(workspace, name);
+      const job = record;
       const outcome = actionTable[action][job.status];
       if (outcome.kind === 'conflict') {
         throw new JobStateConflictError(action, name, job.status, outcome.reason);
@@ -248,16 +256,17 @@ export class JobsService {
       );
       if (action === 'pause') this.checkPausable(record, record.steps[currentStepIndex(statuses)]);
       const now = new Date();
-      for (const [i, step] of record.steps.entries()) {
-        if (step.status === statuses[i]) continue;
-        Object.assign(step, { status: statuses[i], updatedAt: now });
-        await repo.updateStep(tx, step.id, { status: statuses[i], updatedAt: now });
-      }
+      const moved = record.steps.flatMap((step, i) =>
+        step.status === statuses[i] ? [] : [Object.assign(step, { status: statuses[i], updatedAt: now })],
+      );
       // The table and the step rules must agree; a mismatch is a bug, not a user error.
       const derived = deriveJobStatus(statuses);
       if (derived !== outcome.to) throw new Error(`${action} moved steps to ${derived}, expected ${outcome.to}`);
-      await repo.updateJob(tx, job.id, { status: outcome.to, updatedAt: now });
-      await repo.appendStatusEvent(tx, job, job.status, outcome.to, now);
+      await repo.saveStatusChange(tx, {
+        steps: moved.map((step) => ({ id: step.id, changes: { status: step.status, updatedAt: now } })),
+        job: { id: job.id, changes: { status: outcome.to, updatedAt: now } },
+        event: { job, previousStatus: job.status, status: outcome.to, occurredAt: now },
+      });
       return { record: { ...record, status: outcome.to, updatedAt: now }, changed: true };
     });
     if (changed) this.onStatusCommitted();
