@@ -1,6 +1,6 @@
 /** What every resolver gets: the domain services and request-scoped batch loaders (no N+1). */
 import DataLoader from 'dataloader';
-import { and, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { jobs as jobsTable } from '../db/schema.js';
 import type { StatusEventFeed, StatusEvent } from '../events/feed.js';
@@ -19,17 +19,26 @@ export interface Loaders {
   eventsByJob: DataLoader<string, StatusEvent[]>;
 }
 
+/**
+ * Loaders are made on first use: a subscription keeps its context for its whole life, and most
+ * never resolve a job, so ten thousand idle watchers should not hold twenty thousand loaders.
+ */
 export function createLoaders(db: Database, feed: StatusEventFeed): Loaders {
+  let jobById: Loaders['jobById'] | undefined;
+  let eventsByJob: Loaders['eventsByJob'] | undefined;
   return {
-    jobById: new DataLoader(async (ids) => {
-      const rows = await db.select().from(jobsTable).where(and(inArray(jobsTable.id, [...ids])));
-      const records = new Map((await repo.withSteps(db, rows)).map((r) => [r.id, r]));
-      return ids.map((id) => records.get(id) ?? null);
-    }),
-    eventsByJob: new DataLoader(async (ids) => {
-      const byJob = await feed.historyOfJobs([...ids]);
-      return ids.map((id) => byJob.get(id) ?? []);
-    }),
+    get jobById() {
+      return (jobById ??= new DataLoader(async (ids: readonly string[]) => {
+        const rows = await db.select().from(jobsTable).where(inArray(jobsTable.id, [...ids]));
+        const records = new Map((await repo.withSteps(db, rows)).map((r) => [r.id, r]));
+        return ids.map((id) => records.get(id) ?? null);
+      }));
+    },
+    get eventsByJob() {
+      return (eventsByJob ??= new DataLoader(async (ids: readonly string[]) => {
+        const byJob = await feed.historyOfJobs([...ids]);
+        return ids.map((id) => byJob.get(id) ?? []);
+      }));
+    },
   };
 }
-

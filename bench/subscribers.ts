@@ -1,0 +1,206 @@
+/**
+ * Realtime benchmark: N graphql-ws subscribers on one gateway process, status changes produced
+ * through REST on another process, both on one PostgreSQL database.
+ *
+ *   npx tsx bench/subscribers.ts [--subscribers 1000] [--jobs 500] [--rate 500] [--seconds 20]
+ *
+ * Reports delivery latency (from the event's occurredAt, taken just before its transaction commits,
+ * to receipt by the client: a slight over-estimate of commit-to-receipt), events lost (expected minus
+ * received, per subscriber), the subscriber process's memory per idle subscriber, and its CPU.
+ * Needs PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test (a scratch
+ * database is created and dropped).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+import { startGatewayProcess, type GatewayProcess } from '../test/support/process.js';
+
+const { values: args } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '1000' },
+    jobs: { type: 'string', default: '500' },
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '20' },
+    'watcher-node-options': { type: 'string', default: '' },
+    'settle-seconds': { type: 'string', default: '15' },
+  },
+});
+const SUBSCRIBERS = Number(args.subscribers);
+const JOBS = Number(args.jobs);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const WORKSPACE = 'bench';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resident memory (bytes) and CPU time (seconds) of a process, from /proc. */
+function usage(pid: number) {
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
+  return { rss, cpu: ticks / 100 };
+}
+
+async function rest(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}/apis/jobs/v2${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+interface Subscriber {
+  job: string;
+  received: number;
+  ready: Promise<void>;
+  socket: WebSocket;
+}
+
+const latencies: number[] = [];
+let measuring = false;
+
+/** A lean graphql-ws client: connection_init, one jobStatus subscription, count the events. */
+function subscriber(base: string, job: string): Subscriber {
+  const socket = new WebSocket(`${base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+  const sub: Subscriber = { job, received: 0, socket, ready: Promise.resolve() };
+  sub.ready = new Promise((resolve, reject) => {
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('error', reject);
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.type === 'connection_ack') {
+        socket.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: {
+              query: `subscription($w: String!, $n: String!) { jobStatus(workspace: $w, name: $n) { status occurredAt } }`,
+              variables: { w: WORKSPACE, n: job },
+            },
+          }),
+        );
+      } else if (message.type === 'next') {
+        // The first event is the current state, sent on subscribing.
+        if (sub.received === 0) resolve();
+        else if (measuring) latencies.push(Date.now() - Date.parse(message.payload.data.jobStatus.occurredAt));
+        sub.received++;
+      } else if (message.type === 'error') {
+        reject(new Error(JSON.stringify(message.payload)));
+      }
+    });
+  });
+  return sub;
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+async function main() {
+  const dbName = `gateway_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  let watcher: GatewayProcess | undefined;
+  let producer: GatewayProcess | undefined;
+  const subscribers: Subscriber[] = [];
+  try {
+    watcher = await startGatewayProcess({
+      DATABASE_URL: url.toString(),
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, args['watcher-node-options']].filter(Boolean).join(' '),
+    });
+    producer = await startGatewayProcess({ DATABASE_URL: url.toString() });
+    const names = Array.from({ length: JOBS }, (_, i) => `job-${i}`);
+    for (const name of names) {
+      await rest(producer.url, 'POST', `/workspaces/${WORKSPACE}/jobs`, {
+        name,
+        source: 'bench',
+        spec: {},
+        platform_spec: { steps: [{ name: 'work', executor: { provider: 'cpu', container: { image: 'x' } } }] },
+      });
+      await rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, { status: 'active' });
+    }
+
+    await sleep(1000);
+    const before = usage(watcher.child.pid!);
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      subscribers.push(subscriber(watcher.url, names[i % JOBS]));
+      if (i % 200 === 199) await Promise.all(subscribers.slice(-200).map((s) => s.ready));
+    }
+    await Promise.all(subscribers.map((s) => s.ready));
+    // Let the watcher settle: V8's memory reducer gives back heap pages once allocation goes quiet.
+    await sleep(Number(args['settle-seconds']) * 1000);
+    const idle = usage(watcher.child.pid!);
+    const perSubscriber = (idle.rss - before.rss) / SUBSCRIBERS;
+
+    // Produce RATE status changes per second: active -> pausing -> paused -> active, round robin.
+    const cycle = ['pausing', 'paused', 'active'];
+    const next = new Map(names.map((n) => [n, 0]));
+    const produced = new Map(names.map((n) => [n, 0]));
+    measuring = true;
+    const cpuStart = usage(watcher.child.pid!).cpu;
+    const started = Date.now();
+    const total = RATE * SECONDS;
+    let sent = 0;
+    const inFlight = new Set<Promise<void>>();
+    while (sent < total) {
+      const due = Math.floor(((Date.now() - started) / 1000) * RATE);
+      while (sent < Math.min(due, total)) {
+        // One change per job at a time, so each job's changes stay in order.
+        const name = names[sent % JOBS];
+        const status = cycle[next.get(name)! % 3];
+        next.set(name, next.get(name)! + 1);
+        produced.set(name, produced.get(name)! + 1);
+        const p: Promise<void> = rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, { status })
+          .then(() => {})
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        sent++;
+        if (inFlight.size > 64) await Promise.race(inFlight);
+      }
+      await sleep(2);
+    }
+    await Promise.all(inFlight);
+    const elapsed = (Date.now() - started) / 1000;
+    const cpuUsed = usage(watcher.child.pid!).cpu - cpuStart;
+
+    // Wait for the stragglers, then count.
+    const expectedOf = (s: Subscriber) => 1 + produced.get(s.job)!;
+    for (let i = 0; i < 100 && subscribers.some((s) => s.received < expectedOf(s)); i++) await sleep(100);
+    const lost = subscribers.reduce((n, s) => n + Math.max(0, expectedOf(s) - s.received), 0);
+    const extra = subscribers.reduce((n, s) => n + Math.max(0, s.received - expectedOf(s)), 0);
+    const sorted = latencies.sort((a, b) => a - b);
+
+    const report = {
+      subscribers: SUBSCRIBERS,
+      jobs: JOBS,
+      status_changes: total,
+      achieved_rate_per_s: Math.round(total / elapsed),
+      deliveries: sorted.length,
+      latency_ms: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) },
+      events_lost: lost,
+      events_duplicated: extra,
+      watcher_rss_mb: { before_subscribers: +(before.rss / 2 ** 20).toFixed(1), idle_with_subscribers: +(idle.rss / 2 ** 20).toFixed(1) },
+      memory_per_idle_subscriber_kb: +(perSubscriber / 1024).toFixed(1),
+      watcher_cpu_percent_of_one_core: Math.round((cpuUsed / elapsed) * 100),
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    for (const s of subscribers) s.socket.terminate();
+    await watcher?.stop();
+    await producer?.stop();
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
