@@ -9,6 +9,7 @@ import type { JobsService } from '../jobs/service.js';
 import { restError } from './errors.js';
 import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
+import { jobLogRoutes } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { referencePage } from './reference-page.js';
 
@@ -39,6 +40,7 @@ export function restApp(jobs: JobsService, feed: StatusEventFeed): Hono {
 
   app.route(JOBS_API_ROOT, jobRoutes(jobs));
   app.route(JOBS_API_ROOT, jobEventRoutes(feed, jobs));
+  app.route(JOBS_API_ROOT, jobLogRoutes(jobs));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.onError((error, c) => restError(error, c));
   return app;
