@@ -9,6 +9,7 @@ import { getRequestListener } from '@hono/node-server';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
+import { SubprocessExecutor, type SubprocessExecutorOptions } from './executor/subprocess.js';
 import { attachGraphQLWebSocket } from './graphql/ws.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { defaultExecutionProfiles } from './jobs/profiles.js';
@@ -17,6 +18,8 @@ import { restApp } from './rest/index.js';
 
 export interface GatewayOptions extends DatabaseOptions {
   feed?: FeedOptions;
+  /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
+  executor?: SubprocessExecutorOptions | false;
 }
 
 export interface Gateway {
@@ -34,6 +37,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
+  const executor = options.executor === false ? undefined : new SubprocessExecutor(jobs, feed, options.executor);
+  executor?.start();
 
   const yoga = createGraphQLServer({ db: database.db, jobs, feed });
   const rest = getRequestListener(restApp(jobs, feed).fetch);
@@ -63,6 +68,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       });
     },
     async close() {
+      await executor?.stop();
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
