@@ -18,7 +18,12 @@ const node = process.execPath;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const TICKING = 'setInterval(() => console.log(Date.now()), 50)';
 
-type StepInput = { name: string; script: string; environment?: unknown[]; lifecycle?: Record<string, number> };
+type StepInput = {
+  name: string;
+  script: string;
+  environment?: unknown[];
+  lifecycle?: Record<string, number>;
+};
 
 function subprocessJob(name: string, steps: StepInput[]) {
   return {
@@ -37,7 +42,11 @@ function subprocessJob(name: string, steps: StepInput[]) {
 }
 
 /** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value)) {
@@ -81,14 +90,17 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
     expect(res.status, res.text).toBe(201);
     return res.body;
   }
-  const getJob = async (ws: string, name: string, at = base) => (await http(at, 'GET', `${jobs(ws)}/${name}`)).body;
-  const statusTree = async (ws: string, name: string) => (await http(base, 'GET', `${jobs(ws)}/${name}/status`)).body;
+  const getJob = async (ws: string, name: string, at = base) =>
+    (await http(at, 'GET', `${jobs(ws)}/${name}`)).body;
+  const statusTree = async (ws: string, name: string) =>
+    (await http(base, 'GET', `${jobs(ws)}/${name}/status`)).body;
   const untilStatus = (ws: string, name: string, status: string, at = base) =>
     eventually(
       () => getJob(ws, name, at),
       (job) => job.status === status,
     );
-  const logs = (ws: string, name: string, query = '') => http(base, 'GET', `${jobs(ws)}/${name}/logs${query}`);
+  const logs = (ws: string, name: string, query = '') =>
+    http(base, 'GET', `${jobs(ws)}/${name}/logs${query}`);
   const lineCount = async (ws: string, name: string) => (await logs(ws, name)).body.total as number;
   const action = async (ws: string, name: string, verb: string) => {
     const res = await http(base, 'POST', `${jobs(ws)}/${name}/${verb}`, {});
@@ -115,7 +127,14 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       data: [
-        { timestamp: expect.stringMatching(ISO), job: 'two-steps', job_step: 'first', job_task: '', message: 'hi', stream: 'stdout' },
+        {
+          timestamp: expect.stringMatching(ISO),
+          job: 'two-steps',
+          job_step: 'first',
+          job_task: '',
+          message: 'hi',
+          stream: 'stdout',
+        },
         expect.objectContaining({ job_step: 'first', message: 'from the first step', stream: 'stdout' }),
         expect.objectContaining({ job_step: 'second', message: 'hi on stderr', stream: 'stderr' }),
       ],
@@ -173,7 +192,11 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
     ]) {
       const res = await logs(ws, 'quiet', query);
       expect(res.status, query).toBe(422);
-      expect(res.body.detail[0]).toMatchObject({ loc: ['query', field], type: expect.any(String), msg: expect.any(String) });
+      expect(res.body.detail[0]).toMatchObject({
+        loc: ['query', field],
+        type: expect.any(String),
+        msg: expect.any(String),
+      });
     }
   });
 
@@ -187,11 +210,17 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
       ]),
     );
     const job = await untilStatus(ws, 'failing', 'error');
-    expect(job.error_details).toEqual({ exit_code: 3, signal: null, message: 'The command exited with code 3.' });
+    expect(job.error_details).toEqual({
+      exit_code: 3,
+      signal: null,
+      message: 'The command exited with code 3.',
+    });
     const tree = await statusTree(ws, 'failing');
     expect(tree.steps.map((s: { status: string }) => s.status)).toEqual(['error', 'created']);
     expect(tree.steps[0].error_details).toMatchObject({ exit_code: 3 });
-    expect((await logs(ws, 'failing')).body.data.map((l: { message: string }) => l.message)).toEqual(['giving up']);
+    expect((await logs(ws, 'failing')).body.data.map((l: { message: string }) => l.message)).toEqual([
+      'giving up',
+    ]);
   });
 
   it('pauses a running step (its output stops), resumes it (its output goes on) and cancels it (its process ends)', async () => {
@@ -263,7 +292,8 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
         subprocessJob('with-env', [
           {
             name: 'print',
-            script: "console.log([process.env.MODE, process.env.API_KEY, process.env.EXECUTOR_TEST_UNRELATED ?? 'unset'].join(' '))",
+            script:
+              "console.log([process.env.MODE, process.env.API_KEY, process.env.EXECUTOR_TEST_UNRELATED ?? 'unset'].join(' '))",
             environment: [
               { name: 'MODE', value: 'test' },
               { name: 'API_KEY', from_secret: { name: secret } },
@@ -306,7 +336,12 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
     await create(ws, {
       ...subprocessJob('no-command', []),
       platform_spec: {
-        steps: [{ name: 'missing', executor: { provider: 'subprocess', command: ['no-such-command-anywhere', '--help'] } }],
+        steps: [
+          {
+            name: 'missing',
+            executor: { provider: 'subprocess', command: ['no-such-command-anywhere', '--help'] },
+          },
+        ],
       },
     });
     const job = await untilStatus(ws, 'no-command', 'error');
@@ -369,7 +404,10 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
       try {
         const job = await getJob(ws, 'interrupted', second.url);
         expect(job.status).toBe('error');
-        expect(job.error_details).toMatchObject({ message: 'gateway stopped while the step was running', signal: 'SIGTERM' });
+        expect(job.error_details).toMatchObject({
+          message: 'gateway stopped while the step was running',
+          signal: 'SIGTERM',
+        });
       } finally {
         await second.close();
       }
@@ -378,32 +416,36 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
     }
   });
 
-  it.runIf(kind.name === 'postgres')('never runs a step twice when two gateways share the database', async () => {
-    const other = await startGateway(database.options);
-    try {
-      const ws = uniqueWorkspace();
-      const ledger = join(scratch, `ledger-${randomBytes(4).toString('hex')}`);
-      const names = Array.from({ length: 8 }, (_, i) => `shared-${i}`);
-      const record = (mark: string) => `require('fs').appendFileSync(${JSON.stringify(ledger)}, ${JSON.stringify(mark)} + '\\n'); console.log('ran')`;
-      // Created through both gateways at once, so both hear of every job immediately.
-      await Promise.all(
-        names.map((name, i) =>
-          create(
-            ws,
-            subprocessJob(name, [
-              { name: 'one', script: record(`${name}/one`) },
-              { name: 'two', script: record(`${name}/two`) },
-            ]),
-            i % 2 === 0 ? base : other.url,
+  it.runIf(kind.name === 'postgres')(
+    'never runs a step twice when two gateways share the database',
+    async () => {
+      const other = await startGateway(database.options);
+      try {
+        const ws = uniqueWorkspace();
+        const ledger = join(scratch, `ledger-${randomBytes(4).toString('hex')}`);
+        const names = Array.from({ length: 8 }, (_, i) => `shared-${i}`);
+        const record = (mark: string) =>
+          `require('fs').appendFileSync(${JSON.stringify(ledger)}, ${JSON.stringify(mark)} + '\\n'); console.log('ran')`;
+        // Created through both gateways at once, so both hear of every job immediately.
+        await Promise.all(
+          names.map((name, i) =>
+            create(
+              ws,
+              subprocessJob(name, [
+                { name: 'one', script: record(`${name}/one`) },
+                { name: 'two', script: record(`${name}/two`) },
+              ]),
+              i % 2 === 0 ? base : other.url,
+            ),
           ),
-        ),
-      );
-      for (const name of names) await untilStatus(ws, name, 'completed');
-      const runs = readFileSync(ledger, 'utf8').trim().split('\n').sort();
-      expect(runs).toEqual(names.flatMap((name) => [`${name}/one`, `${name}/two`]).sort());
-      for (const name of names) expect(await lineCount(ws, name)).toBe(2);
-    } finally {
-      await other.close();
-    }
-  });
+        );
+        for (const name of names) await untilStatus(ws, name, 'completed');
+        const runs = readFileSync(ledger, 'utf8').trim().split('\n').sort();
+        expect(runs).toEqual(names.flatMap((name) => [`${name}/one`, `${name}/two`]).sort());
+        for (const name of names) expect(await lineCount(ws, name)).toBe(2);
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });

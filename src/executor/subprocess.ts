@@ -63,6 +63,8 @@ interface Run {
   killTimer?: NodeJS.Timeout;
   /** Every status change of this run happens on this chain, one after the other. */
   chain: Promise<void>;
+  /** A reconcile is waiting on the chain: another would only repeat it. */
+  reconcileQueued: boolean;
 }
 
 export class SubprocessExecutor {
@@ -148,20 +150,25 @@ export class SubprocessExecutor {
   }
 
   private async scan(): Promise<void> {
-    const { rows } = await this.jobs.listSteps({
-      provider: 'subprocess',
-      current: true,
-      status: NEEDS_EXECUTOR,
-      limit: SCAN_BATCH,
-      offset: 0,
-    });
-    this.idle = rows.length === 0;
-    if (rows.length === SCAN_BATCH) this.scanAgain = true;
-    for (const { step, job } of rows) {
-      if (this.stopping || this.runs.has(step.id) || this.settling.has(step.id)) continue;
-      if (CLAIMABLE.includes(step.status)) this.track(this.launch(step, job.workspace, job.name));
-      else if (!('runner' in step.statusDetails)) this.track(this.settleUnstarted(step, job.workspace, job.name));
+    let found = 0;
+    for (let offset = 0; !this.stopping; offset += SCAN_BATCH) {
+      const { rows } = await this.jobs.listSteps({
+        provider: 'subprocess',
+        current: true,
+        status: NEEDS_EXECUTOR,
+        limit: SCAN_BATCH,
+        offset,
+      });
+      found += rows.length;
+      for (const { step, job } of rows) {
+        if (this.stopping || this.runs.has(step.id) || this.settling.has(step.id)) continue;
+        if (CLAIMABLE.includes(step.status)) this.track(this.launch(step, job.workspace, job.name));
+        else if (!('runner' in step.statusDetails))
+          this.track(this.settleUnstarted(step, job.workspace, job.name));
+      }
+      if (rows.length < SCAN_BATCH) break;
     }
+    this.idle = found === 0;
   }
 
   private track(task: Promise<void>): void {
@@ -183,6 +190,7 @@ export class SubprocessExecutor {
       }),
       stopped: false,
       chain: Promise.resolve(),
+      reconcileQueued: false,
     };
     this.runs.set(step.id, run);
     try {
@@ -203,7 +211,10 @@ export class SubprocessExecutor {
       if (!claimed || 'missing' in environment) return;
       if (this.stopping) {
         await this.enqueue(run, () =>
-          this.finish(run, { status: 'error', error_details: { message: 'gateway stopped before the step started' } }),
+          this.finish(run, {
+            status: 'error',
+            error_details: { message: 'gateway stopped before the step started' },
+          }),
         );
         return;
       }
@@ -218,7 +229,9 @@ export class SubprocessExecutor {
   /** Moves the step out of `created`/`pending`; false when another executor (or a cancel) got there first. */
   private async claim(run: Run, update: StepStatusUpdate): Promise<boolean> {
     try {
-      await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, update, { expected: CLAIMABLE });
+      await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, update, {
+        expected: CLAIMABLE,
+      });
       return true;
     } catch (error) {
       // Lost, or failed: either way the poll looks again.
@@ -251,7 +264,10 @@ export class SubprocessExecutor {
   private report(run: Run, outcome: Outcome): StepStatusUpdate {
     if ('spawnError' in outcome) {
       const file = run.step.executor.provider === 'subprocess' ? run.step.executor.command[0] : '';
-      return { status: 'error', error_details: { message: `Could not start '${file}': ${outcome.spawnError.message}` } };
+      return {
+        status: 'error',
+        error_details: { message: `Could not start '${file}': ${outcome.spawnError.message}` },
+      };
     }
     const { code, signal } = outcome;
     if (code === 0) return { status: 'completed' };
@@ -276,22 +292,35 @@ export class SubprocessExecutor {
       try {
         let from = status;
         if (!canStepMove(from, target.status) && canStepMove(from, 'active')) {
-          await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, { status: 'active' }, { expected: [from] });
+          await this.jobs.updateStepStatus(
+            run.workspace,
+            run.jobName,
+            run.step.name,
+            { status: 'active' },
+            { expected: [from] },
+          );
           from = 'active';
         }
-        await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, target, { expected: [from] });
+        await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, target, {
+          expected: [from],
+        });
         return;
       } catch (error) {
         // The step moved meanwhile (a pause or a cancel came in): look again.
         if (!(error instanceof StepTransitionError)) throw error;
       }
     }
-    console.error(`Subprocess executor could not report the end of step '${run.step.name}' of job '${run.jobName}'.`);
+    console.error(
+      `Subprocess executor could not report the end of step '${run.step.name}' of job '${run.jobName}'.`,
+    );
   }
 
   /** Brings the processes in line with the step's status, after any change to the job. */
   private reconcile(run: Run): void {
+    if (run.reconcileQueued) return;
+    run.reconcileQueued = true;
     void this.enqueue(run, async () => {
+      run.reconcileQueued = false;
       if (run.outcome || run.child === undefined || this.stopping) return;
       const status = await this.stepStatus(run);
       switch (status) {
@@ -327,7 +356,13 @@ export class SubprocessExecutor {
 
   private async moveIfStill(run: Run, from: JobStatus, to: JobStatus): Promise<void> {
     try {
-      await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, { status: to }, { expected: [from] });
+      await this.jobs.updateStepStatus(
+        run.workspace,
+        run.jobName,
+        run.step.name,
+        { status: to },
+        { expected: [from] },
+      );
     } catch (error) {
       // Something else happened to the step meanwhile; its event brings us back here.
       if (!(error instanceof StepTransitionError)) throw error;
@@ -353,12 +388,22 @@ export class SubprocessExecutor {
 
   /** Settles an action on a step that never started: there is no process to stop or continue. */
   private async settleUnstarted(step: JobStepRow, workspace: string, jobName: string): Promise<void> {
-    const to: Partial<Record<JobStatus, JobStatus>> = { pausing: 'paused', resuming: 'pending', cancelling: 'cancelled' };
+    const to: Partial<Record<JobStatus, JobStatus>> = {
+      pausing: 'paused',
+      resuming: 'pending',
+      cancelling: 'cancelled',
+    };
     const target = to[step.status];
     if (!target) return;
     this.settling.add(step.id);
     try {
-      await this.jobs.updateStepStatus(workspace, jobName, step.name, { status: target }, { expected: [step.status] });
+      await this.jobs.updateStepStatus(
+        workspace,
+        jobName,
+        step.name,
+        { status: target },
+        { expected: [step.status] },
+      );
     } catch (error) {
       if (!(error instanceof StepTransitionError || error instanceof JobNotFoundError)) throw error;
     } finally {
@@ -389,7 +434,8 @@ function stepEnvironment(
   for (const variable of variables ?? []) {
     if (variable.from_secret) {
       const value = process.env[variable.from_secret.name];
-      if (value === undefined) return { missing: { variable: variable.name, secret: variable.from_secret.name } };
+      if (value === undefined)
+        return { missing: { variable: variable.name, secret: variable.from_secret.name } };
       env[variable.name] = value;
     } else {
       env[variable.name] = variable.value ?? '';

@@ -30,7 +30,10 @@ export async function appendLogs(db: Database, lines: NewJobLogRow[]): Promise<v
 }
 
 export async function pageLogs(db: Database, jobId: string, query: JobLogQuery): Promise<JobLogPage> {
-  const ofJob = and(eq(jobLogs.jobId, jobId), query.step !== undefined ? eq(jobLogs.step, query.step) : undefined);
+  const ofJob = and(
+    eq(jobLogs.jobId, jobId),
+    query.step !== undefined ? eq(jobLogs.step, query.step) : undefined,
+  );
   const window = and(
     ofJob,
     query.after !== undefined ? gt(jobLogs.id, query.after) : undefined,

@@ -12,7 +12,10 @@ import type { JobsService } from '../jobs/service.js';
 import { RequestValidationError, parseOr422 } from './validation.js';
 
 const integer = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+    z.number().int().min(min).max(max),
+  );
 
 const logQuery = z.object({
   limit: integer(1, 10_000).default(100),
@@ -31,7 +34,12 @@ function decodeCursor(text: string): Cursor {
   const match = /^(after|before):(\d{1,15})$/.exec(Buffer.from(text, 'base64url').toString());
   if (!match) {
     throw new RequestValidationError([
-      { type: 'value_error', loc: ['query', 'page_cursor'], msg: 'Value error, not a page cursor of this endpoint', input: text },
+      {
+        type: 'value_error',
+        loc: ['query', 'page_cursor'],
+        msg: 'Value error, not a page cursor of this endpoint',
+        input: text,
+      },
     ]);
   }
   return match[1] === 'after' ? { after: Number(match[2]) } : { before: Number(match[2]) };
