@@ -176,6 +176,34 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
     expect(step.body.total).toBe(1);
   });
 
+  it('stores every line of a chatty process, in order, in batches rather than one insert per line', async () => {
+    const own = await kind.create();
+    let inserts = 0;
+    const chatty = await startGateway({
+      ...own.options,
+      onQuery: (sql) => void (sql.startsWith('insert into "job_logs"') && inserts++),
+    });
+    try {
+      const ws = uniqueWorkspace();
+      await create(
+        ws,
+        subprocessJob('chatty', [{ name: 'count', script: 'for (let i = 0; i < 5000; i++) console.log(i)' }]),
+        chatty.url,
+      );
+      await untilStatus(ws, 'chatty', 'completed', chatty.url);
+      const all = await http(chatty.url, 'GET', `${jobs(ws)}/chatty/logs?limit=10000`);
+      expect(all.body.total).toBe(5000);
+      expect(all.body.data.map((l: { message: string }) => Number(l.message))).toEqual(
+        Array.from({ length: 5000 }, (_, i) => i),
+      );
+      expect(inserts).toBeGreaterThan(0);
+      expect(inserts).toBeLessThan(500);
+    } finally {
+      await chatty.close();
+      await own.drop();
+    }
+  });
+
   it('answers 404 for the logs of a missing job and 422 for a bad query', async () => {
     const ws = uniqueWorkspace();
     const missing = await logs(ws, 'absent');
