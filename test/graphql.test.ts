@@ -1,8 +1,8 @@
 /** The GraphQL door: queries, createJob and pauseJob with their typed errors. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { gql, http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { gql, http, JOBS, useGateway } from './support/gateway.js';
 import { reachStatus } from './support/lifecycle.js';
 
 const CREATE = /* GraphQL */ `
@@ -60,23 +60,11 @@ const containerStep = (name = 'train') => ({
 });
 
 describe.each(databaseKinds)('GraphQL on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
-
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useGateway(kind);
 
   it('creates a job, which REST then serves in snake_case', async () => {
     const ws = uniqueWorkspace();
-    const res = await gql(base, CREATE, {
+    const res = await gql(suite.base, CREATE, {
       workspace: ws,
       input: {
         name: 'fine-tune',
@@ -116,7 +104,7 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
       lifecycle: { stalenessTimeoutSeconds: 60, pauseDeadlineSeconds: null },
     });
 
-    const rest = await http(base, 'GET', `${JOBS}/workspaces/${ws}/jobs/fine-tune`);
+    const rest = await http(suite.base, 'GET', `${JOBS}/workspaces/${ws}/jobs/fine-tune`);
     expect(rest.body.platform_spec.steps[0]).toMatchObject({
       executor: { provider: 'gpu', profile: 'default', resources: { num_nodes: 1, num_gpus: 8 } },
       environment: [{ name: 'MODE', value: 'fast' }, { name: 'TOKEN', from_secret: { name: 'hf-token' } }],
@@ -128,8 +116,8 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
   it('answers JobAlreadyExistsError for a taken name', async () => {
     const ws = uniqueWorkspace();
     const input = { name: 'twice', source: 'ui', spec: {}, platformSpec: { steps: [containerStep()] } };
-    await gql(base, CREATE, { workspace: ws, input });
-    const res = await gql(base, CREATE, { workspace: ws, input });
+    await gql(suite.base, CREATE, { workspace: ws, input });
+    const res = await gql(suite.base, CREATE, { workspace: ws, input });
     expect(res.data.createJob).toEqual({
       __typename: 'JobAlreadyExistsError',
       message: `Job 'twice' already exists in workspace '${ws}'.`,
@@ -162,7 +150,7 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
     ],
   ])('answers ValidationError for %s, with the camelCase path, creating nothing', async (_, step, path) => {
     const ws = uniqueWorkspace();
-    const res = await gql(base, CREATE, {
+    const res = await gql(suite.base, CREATE, {
       workspace: ws,
       input: { name: 'invalid', source: 'ui', spec: {}, platformSpec: { steps: [step] } },
     });
@@ -170,23 +158,23 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
     expect(res.data.createJob.__typename).toBe('ValidationError');
     expect(res.data.createJob.issues).toEqual([{ path, message: expect.any(String) }]);
     expect(res.data.createJob.message).toEqual(expect.any(String));
-    expect((await http(base, 'GET', `${JOBS}/workspaces/${ws}/jobs/invalid`)).status).toBe(404);
+    expect((await http(suite.base, 'GET', `${JOBS}/workspaces/${ws}/jobs/invalid`)).status).toBe(404);
   });
 
   it('pauses a job: PauseJobSuccess with the job now PAUSING, then a no-op', async () => {
     const ws = uniqueWorkspace();
-    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('to-pause'));
-    const first = await gql(base, PAUSE, { workspace: ws, name: 'to-pause' });
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('to-pause'));
+    const first = await gql(suite.base, PAUSE, { workspace: ws, name: 'to-pause' });
     expect(first.data.pauseJob).toMatchObject({
       __typename: 'PauseJobSuccess',
       job: { name: 'to-pause', status: 'PAUSING', allowedActions: ['CANCEL'] },
     });
-    const second = await gql(base, PAUSE, { workspace: ws, name: 'to-pause' });
+    const second = await gql(suite.base, PAUSE, { workspace: ws, name: 'to-pause' });
     expect(second.data.pauseJob).toEqual(first.data.pauseJob);
   });
 
   it('answers JobNotFoundError for a missing job', async () => {
-    const res = await gql(base, PAUSE, { workspace: 'nowhere', name: 'ghost' });
+    const res = await gql(suite.base, PAUSE, { workspace: 'nowhere', name: 'ghost' });
     expect(res.data.pauseJob).toEqual({
       __typename: 'JobNotFoundError',
       message: "Job 'ghost' not found in workspace 'nowhere'.",
@@ -195,8 +183,8 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
 
   it('answers JobStateConflictError carrying the current status', async () => {
     const ws = uniqueWorkspace();
-    await reachStatus(base, ws, 'finished', 'completed');
-    const res = await gql(base, PAUSE, { workspace: ws, name: 'finished' });
+    await reachStatus(suite.base, ws, 'finished', 'completed');
+    const res = await gql(suite.base, PAUSE, { workspace: ws, name: 'finished' });
     expect(res.data.pauseJob).toEqual({
       __typename: 'JobStateConflictError',
       message: "Cannot pause job 'finished': the job is completed.",
@@ -207,10 +195,10 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
   it('reads one job (null when missing) and a first page of jobs', async () => {
     const ws = uniqueWorkspace();
     for (const name of ['first-job', 'second-job']) {
-      await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name));
+      await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name));
     }
     const res = await gql(
-      base,
+      suite.base,
       `query($ws: String!) {
         job(workspace: $ws, name: "first-job") { name status steps { name status spec { name } } }
         missing: job(workspace: $ws, name: "nope") { name }
@@ -234,7 +222,7 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
   });
 
   it('serves GraphiQL to a browser', async () => {
-    const res = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${suite.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('GraphiQL');
   });

@@ -4,10 +4,10 @@
  * every cell is checked through the public API, REST and GraphQL, so contract and code cannot
  * drift apart without a test failing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { gql, http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { gql, http, JOBS, useGateway } from './support/gateway.js';
 import { reachStatus } from './support/lifecycle.js';
 
 const STATUSES = [
@@ -99,26 +99,14 @@ const mutationFor = (action: Action) => /* GraphQL */ `
 `;
 
 describe.each(databaseKinds)('lifecycle on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
-
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useGateway(kind);
 
   const jobPath = (ws: string, name: string) => `${JOBS}/workspaces/${ws}/jobs/${name}`;
   const patchStep = (ws: string, job: string, step: string, body: unknown) =>
-    http(base, 'PATCH', `${jobPath(ws, job)}/steps/${step}/status`, body);
+    http(suite.base, 'PATCH', `${jobPath(ws, job)}/steps/${step}/status`, body);
 
   async function jobState(ws: string, name: string) {
-    const res = await gql(base, JOB_STATE, { workspace: ws, name });
+    const res = await gql(suite.base, JOB_STATE, { workspace: ws, name });
     expect(res.errors).toBeUndefined();
     return res.data.job as {
       status: string;
@@ -137,14 +125,14 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it.each(cases)('$action on a $status job: $label', async ({ status, action, cell }) => {
       const ws = uniqueWorkspace();
       const name = `${action}-${status}`;
-      const before = await reachStatus(base, ws, name, status);
+      const before = await reachStatus(suite.base, ws, name, status);
       const eventsBefore = (await jobState(ws, name))!.events.totalCount;
 
       const res =
         action === 'delete'
-          ? await http(base, 'DELETE', jobPath(ws, name))
-          : await http(base, 'POST', `${jobPath(ws, name)}/${action}`, {});
-      const after = await http(base, 'GET', jobPath(ws, name));
+          ? await http(suite.base, 'DELETE', jobPath(ws, name))
+          : await http(suite.base, 'POST', `${jobPath(ws, name)}/${action}`, {});
+      const after = await http(suite.base, 'GET', jobPath(ws, name));
 
       if (cell === 'deleted') {
         expect(res.status).toBe(204);
@@ -190,11 +178,11 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it.each(cases)('$action on a $status job: $label', async ({ status, action, cell }) => {
       const ws = uniqueWorkspace();
       const name = `${action}-${status}`;
-      await reachStatus(base, ws, name, status);
+      await reachStatus(suite.base, ws, name, status);
       const before = (await jobState(ws, name))!;
       expect(before.status).toBe(upper(status));
 
-      const res = await gql(base, mutationFor(action), { workspace: ws, name });
+      const res = await gql(suite.base, mutationFor(action), { workspace: ws, name });
       expect(res.errors).toBeUndefined();
       const result = res.data.result;
       const after = await jobState(ws, name);
@@ -232,7 +220,7 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
       'allowedActions of a $status job is exactly $allowed',
       async ({ status, allowed }) => {
         const ws = uniqueWorkspace();
-        await reachStatus(base, ws, 'buttons', status);
+        await reachStatus(suite.base, ws, 'buttons', status);
         const state = (await jobState(ws, 'buttons'))!;
         expect([...state.allowedActions].sort()).toEqual(allowed.map(upper).sort());
       },
@@ -252,13 +240,13 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it.each(cases)('step $from → $target is $verdict', async ({ from, target, verdict }) => {
       const ws = uniqueWorkspace();
       const name = `step-${from}-${target}`;
-      await reachStatus(base, ws, name, from);
-      const tree = await http(base, 'GET', `${jobPath(ws, name)}/status`);
+      await reachStatus(suite.base, ws, name, from);
+      const tree = await http(suite.base, 'GET', `${jobPath(ws, name)}/status`);
       expect(tree.body.steps[0].status).toBe(from);
       const eventsBefore = (await jobState(ws, name))!.events.totalCount;
 
       const res = await patchStep(ws, name, 'step-a', { status: target });
-      const treeAfter = await http(base, 'GET', `${jobPath(ws, name)}/status`);
+      const treeAfter = await http(suite.base, 'GET', `${jobPath(ws, name)}/status`);
 
       if (verdict === '409') {
         expect(res.status).toBe(409);
@@ -293,10 +281,10 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it('follows its current step to completion, one event per job status change', async () => {
       const ws = uniqueWorkspace();
       const name = 'two-steps';
-      const created = await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
+      const created = await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
       expect(created.status).toBe(201);
       const statusOf = async () => {
-        const tree = (await http(base, 'GET', `${jobPath(ws, name)}/status`)).body;
+        const tree = (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body;
         return { job: tree.status, steps: tree.steps.map((s: { status: string }) => s.status) };
       };
 
@@ -319,9 +307,9 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
       expect((await patchStep(ws, name, 'step-b', { status: 'completed' })).status).toBe(200);
       expect(await statusOf()).toEqual({ job: 'completed', steps: ['completed', 'completed'] });
 
-      const tree = (await http(base, 'GET', `${jobPath(ws, name)}/status`)).body;
+      const tree = (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body;
       expect(tree.steps[0].status_details).toEqual({ progress: 1, phase: 'tokenize' });
-      const job = (await http(base, 'GET', jobPath(ws, name))).body;
+      const job = (await http(suite.base, 'GET', jobPath(ws, name))).body;
       expect(Date.parse(job.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.body.updated_at));
 
       const state = (await jobState(ws, name))!;
@@ -339,17 +327,17 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it('copies a failing step’s error_details to the job', async () => {
       const ws = uniqueWorkspace();
       const name = 'fails';
-      await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
+      await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
       await patchStep(ws, name, 'step-a', { status: 'active' });
       const errorDetails = { message: 'CUDA out of memory', exit_code: 137 };
       const failed = await patchStep(ws, name, 'step-a', { status: 'error', error_details: errorDetails });
       expect(failed.status).toBe(200);
       expect(failed.body.error_details).toEqual(errorDetails);
 
-      const job = (await http(base, 'GET', jobPath(ws, name))).body;
+      const job = (await http(suite.base, 'GET', jobPath(ws, name))).body;
       expect(job.status).toBe('error');
       expect(job.error_details).toEqual(errorDetails);
-      const tree = (await http(base, 'GET', `${jobPath(ws, name)}/status`)).body;
+      const tree = (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body;
       expect(tree.error_details).toEqual(errorDetails);
       expect(tree.steps.map((s: { status: string }) => s.status)).toEqual(['error', 'created']);
       expect(tree.steps[0].error_details).toEqual(errorDetails);
@@ -366,23 +354,23 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it('pauses, resumes and cancels at the current step', async () => {
       const ws = uniqueWorkspace();
       const name = 'second-step';
-      await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
+      await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
       await patchStep(ws, name, 'step-a', { status: 'active' });
       await patchStep(ws, name, 'step-a', { status: 'completed' });
       await patchStep(ws, name, 'step-b', { status: 'active' });
       const steps = async () =>
-        (await http(base, 'GET', `${jobPath(ws, name)}/status`)).body.steps.map((s: { status: string }) => s.status);
+        (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body.steps.map((s: { status: string }) => s.status);
 
-      expect((await http(base, 'POST', `${jobPath(ws, name)}/pause`, {})).body.status).toBe('pausing');
+      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/pause`, {})).body.status).toBe('pausing');
       expect(await steps()).toEqual(['completed', 'pausing']);
       await patchStep(ws, name, 'step-b', { status: 'paused' });
-      expect((await http(base, 'POST', `${jobPath(ws, name)}/resume`, {})).body.status).toBe('resuming');
+      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/resume`, {})).body.status).toBe('resuming');
       expect(await steps()).toEqual(['completed', 'resuming']);
       await patchStep(ws, name, 'step-b', { status: 'active' });
-      expect((await http(base, 'POST', `${jobPath(ws, name)}/cancel`, {})).body.status).toBe('cancelling');
+      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/cancel`, {})).body.status).toBe('cancelling');
       expect(await steps()).toEqual(['completed', 'cancelling']);
       await patchStep(ws, name, 'step-b', { status: 'cancelled' });
-      expect((await http(base, 'GET', jobPath(ws, name))).body.status).toBe('cancelled');
+      expect((await http(suite.base, 'GET', jobPath(ws, name))).body.status).toBe('cancelled');
     });
   });
 
@@ -390,7 +378,7 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it('20 concurrent PATCHes completing one step make one transition and one event', async () => {
       const ws = uniqueWorkspace();
       const name = 'raced-step';
-      await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
+      await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
       await patchStep(ws, name, 'step-a', { status: 'active' });
 
       const results = await Promise.all(
@@ -401,7 +389,7 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
       // Every answer shows the one transition.
       expect(new Set(results.map((r) => r.body.updated_at)).size).toBe(1);
 
-      const tree = (await http(base, 'GET', `${jobPath(ws, name)}/status`)).body;
+      const tree = (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body;
       expect(tree.status).toBe('pending');
       expect(tree.steps.map((s: { status: string }) => s.status)).toEqual(['completed', 'pending']);
       const state = (await jobState(ws, name))!;
@@ -415,10 +403,10 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
     it('concurrent cancels and pauses serialize: each transition happens once and the history is a chain', async () => {
       const ws = uniqueWorkspace();
       const name = 'raced-actions';
-      await reachStatus(base, ws, name, 'active');
+      await reachStatus(suite.base, ws, name, 'active');
 
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => http(base, 'POST', `${jobPath(ws, name)}/${i % 2 ? 'pause' : 'cancel'}`, {})),
+        Array.from({ length: 20 }, (_, i) => http(suite.base, 'POST', `${jobPath(ws, name)}/${i % 2 ? 'pause' : 'cancel'}`, {})),
       );
       const cancels = results.filter((_, i) => i % 2 === 0);
       const pauses = results.filter((_, i) => i % 2 === 1);
@@ -428,7 +416,7 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
         if (r.status === 200) expect(r.body.status).toBe('pausing');
         else expect([r.status, r.body.detail]).toEqual([409, `Cannot pause job '${name}': the job is cancelling.`]);
       }
-      expect((await http(base, 'GET', jobPath(ws, name))).body.status).toBe('cancelling');
+      expect((await http(suite.base, 'GET', jobPath(ws, name))).body.status).toBe('cancelling');
 
       const events = (await jobState(ws, name))!.events.nodes;
       const pausedFirst = pauses.some((r) => r.status === 200);

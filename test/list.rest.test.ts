@@ -1,25 +1,13 @@
 /** `GET /apis/jobs/v2/workspaces/{workspace}/jobs`: sorting, bracket filters, paging and errors. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { http, JOBS, useGateway } from './support/gateway.js';
 
 type Job = { id: string; name: string; source: string; project?: string; status: string; created_at: string; updated_at: string };
 
 describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
-
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useGateway(kind);
 
   const jobs = (ws: string) => `${JOBS}/workspaces/${ws}/jobs`;
   const query = (params: Record<string, string | number>) =>
@@ -27,17 +15,17 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
       .join('&');
   const list = (ws: string, params: Record<string, string | number> = {}) =>
-    http(base, 'GET', `${jobs(ws)}?${query(params)}`);
+    http(suite.base, 'GET', `${jobs(ws)}?${query(params)}`);
   const names = (data: Job[]) => data.map((j) => j.name);
 
   async function create(ws: string, name: string, extra: Record<string, unknown> = {}) {
-    const res = await http(base, 'POST', jobs(ws), { ...jobWithSteps(name), ...extra });
+    const res = await http(suite.base, 'POST', jobs(ws), { ...jobWithSteps(name), ...extra });
     expect(res.status).toBe(201);
     return res.body as Job;
   }
-  const act = (ws: string, name: string, action: string) => http(base, 'POST', `${jobs(ws)}/${name}/${action}`, {});
+  const act = (ws: string, name: string, action: string) => http(suite.base, 'POST', `${jobs(ws)}/${name}/${action}`, {});
   const step = (ws: string, name: string, status: string) =>
-    http(base, 'PATCH', `${jobs(ws)}/${name}/steps/step-a/status`, { status });
+    http(suite.base, 'PATCH', `${jobs(ws)}/${name}/steps/step-a/status`, { status });
 
   /** Every page of a listing, as the upstream SDK walks them. */
   async function allPages(ws: string, params: Record<string, string | number>, pageSize: number) {
@@ -191,7 +179,7 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       const empty = await filtered({ 'filter[source]': '' });
       expect(empty.body.data).toHaveLength(4);
       expect(empty.body).not.toHaveProperty('filter');
-      const res = await http(base, 'GET', `${JOBS}/workspaces/${ws}/jobs?filter[status]=paused&filter[status]=active`);
+      const res = await http(suite.base, 'GET', `${JOBS}/workspaces/${ws}/jobs?filter[status]=paused&filter[status]=active`);
       expect(sortedNames(res.body.data)).toEqual(['j-active', 'j-paused']);
       expect(res.body.filter).toEqual({ status: 'paused,active' });
     });
@@ -228,7 +216,7 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       expect(names((await filtered({ 'filter[created_at][$lte]': shifted })).body.data)).toContain(all[0].name);
     });
 
-    it('reads a time without an offset as UTC, whatever the server’s time zone', async () => {
+    it('reads a time without an offset as UTC, whatever the suite.server’s time zone', async () => {
       const zone = process.env.TZ;
       process.env.TZ = 'America/New_York';
       try {

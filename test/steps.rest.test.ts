@@ -2,35 +2,23 @@
  * The controller side of REST: listing steps, reporting a step's status, the status tree and the
  * execution profiles; and the resume, cancel and delete endpoints on their happy paths.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { http, JOBS, useGateway } from './support/gateway.js';
 import { reachStatus } from './support/lifecycle.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
-
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useGateway(kind);
 
   const jobs = (ws: string) => `${JOBS}/workspaces/${ws}/jobs`;
-  const steps = (ws: string, job: string, query = '') => http(base, 'GET', `${jobs(ws)}/${job}/steps${query}`);
+  const steps = (ws: string, job: string, query = '') => http(suite.base, 'GET', `${jobs(ws)}/${job}/steps${query}`);
   const patchStep = (ws: string, job: string, step: string, body: unknown, headers?: Record<string, string>) =>
-    http(base, 'PATCH', `${jobs(ws)}/${job}/steps/${step}/status`, body, headers);
+    http(suite.base, 'PATCH', `${jobs(ws)}/${job}/steps/${step}/status`, body, headers);
   async function create(ws: string, name: string, stepCount = 1) {
-    const res = await http(base, 'POST', jobs(ws), jobWithSteps(name, stepCount));
+    const res = await http(suite.base, 'POST', jobs(ws), jobWithSteps(name, stepCount));
     expect(res.status).toBe(201);
     return res.body;
   }
@@ -148,7 +136,7 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(early.body).toEqual({
         detail: "Cannot move step 'step-b' of job 'ordered' from created to active: step 'step-a' has not completed.",
       });
-      expect((await http(base, 'GET', `${jobs(ws)}/ordered`)).body.status).toBe('created');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/ordered`)).body.status).toBe('created');
       expect((await steps(ws, 'ordered')).body.data.map((s: Step) => s.status)).toEqual(['created', 'created']);
     });
 
@@ -156,9 +144,9 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const ws = uniqueWorkspace();
       await create(ws, 'cut-short', 3);
       await patchStep(ws, 'cut-short', 'step-a', { status: 'active' });
-      await http(base, 'POST', `${jobs(ws)}/cut-short/cancel`, {});
+      await http(suite.base, 'POST', `${jobs(ws)}/cut-short/cancel`, {});
       await patchStep(ws, 'cut-short', 'step-a', { status: 'cancelled' });
-      expect((await http(base, 'GET', `${jobs(ws)}/cut-short`)).body.status).toBe('cancelled');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/cut-short`)).body.status).toBe('cancelled');
       expect((await steps(ws, 'cut-short')).body.data.map((s: Step) => s.status)).toEqual([
         'cancelled',
         'cancelled',
@@ -194,7 +182,7 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const noStep = await patchStep(ws, 'present', 'step-z', { status: 'active' });
       expect(noStep.status).toBe(404);
       expect(noStep.body).toEqual({ detail: expect.stringMatching(/^Step 'step-z' not found.*\.$/) });
-      expect((await http(base, 'GET', `${jobs(ws)}/present`)).body.status).toBe('created');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/present`)).body.status).toBe('created');
     });
 
     it.each([
@@ -212,7 +200,7 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(res.body.detail).toEqual([
         expect.objectContaining({ loc, msg: expect.any(String), ...(type ? { type } : {}) }),
       ]);
-      expect((await http(base, 'GET', `${jobs(ws)}/validated`)).body).toEqual(before);
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/validated`)).body).toEqual(before);
     });
 
     it('answers 422 for no body, no status and malformed JSON', async () => {
@@ -236,7 +224,7 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const ws = uniqueWorkspace();
       const job = await create(ws, 'tree', 2);
       await patchStep(ws, 'tree', 'step-a', { status: 'active', status_details: { progress: 0.5 } });
-      const res = await http(base, 'GET', `${jobs(ws)}/tree/status`);
+      const res = await http(suite.base, 'GET', `${jobs(ws)}/tree/status`);
       expect(res.status).toBe(200);
       const runtime = (name: string, status: string) => ({
         id: expect.any(String),
@@ -264,14 +252,14 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
 
     it('answers 404 for a missing job', async () => {
       const ws = uniqueWorkspace();
-      const res = await http(base, 'GET', `${jobs(ws)}/ghost/status`);
+      const res = await http(suite.base, 'GET', `${jobs(ws)}/ghost/status`);
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ detail: `Job 'ghost' not found in workspace '${ws}'.` });
     });
   });
 
   it('GET /execution-profiles lists the default profile of every provider', async () => {
-    const res = await http(base, 'GET', `${JOBS}/execution-profiles`);
+    const res = await http(suite.base, 'GET', `${JOBS}/execution-profiles`);
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body)).toBe(true);
     expect(res.body.map((p: { provider: string; profile: string }) => `${p.provider}/${p.profile}`).sort()).toEqual([
@@ -285,60 +273,60 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
   describe('resume, cancel and delete', () => {
     it('resumes a paused job, which its executor then brings back to active', async () => {
       const ws = uniqueWorkspace();
-      const paused = await reachStatus(base, ws, 'resumed', 'paused');
-      const res = await http(base, 'POST', `${jobs(ws)}/resumed/resume`, {});
+      const paused = await reachStatus(suite.base, ws, 'resumed', 'paused');
+      const res = await http(suite.base, 'POST', `${jobs(ws)}/resumed/resume`, {});
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: paused.id, status: 'resuming' });
-      expect((await http(base, 'GET', `${jobs(ws)}/resumed`)).body).toEqual(res.body);
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/resumed`)).body).toEqual(res.body);
       expect((await patchStep(ws, 'resumed', 'step-a', { status: 'pending' })).status).toBe(200);
-      expect((await http(base, 'GET', `${jobs(ws)}/resumed`)).body.status).toBe('pending');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/resumed`)).body.status).toBe('pending');
       expect((await patchStep(ws, 'resumed', 'step-a', { status: 'active' })).status).toBe(200);
-      expect((await http(base, 'GET', `${jobs(ws)}/resumed`)).body.status).toBe('active');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/resumed`)).body.status).toBe('active');
     });
 
     it('cancels a running job, which its executor then stops', async () => {
       const ws = uniqueWorkspace();
-      await reachStatus(base, ws, 'stopped', 'active');
-      const res = await http(base, 'POST', `${jobs(ws)}/stopped/cancel`, {});
+      await reachStatus(suite.base, ws, 'stopped', 'active');
+      const res = await http(suite.base, 'POST', `${jobs(ws)}/stopped/cancel`, {});
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('cancelling');
-      expect((await http(base, 'GET', `${jobs(ws)}/stopped/status`)).body.steps[0].status).toBe('cancelling');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/stopped/status`)).body.steps[0].status).toBe('cancelling');
       expect((await patchStep(ws, 'stopped', 'step-a', { status: 'cancelled' })).status).toBe(200);
-      expect((await http(base, 'GET', `${jobs(ws)}/stopped`)).body.status).toBe('cancelled');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/stopped`)).body.status).toBe('cancelled');
     });
 
     it('cancels a job that never started at once', async () => {
       const ws = uniqueWorkspace();
       await create(ws, 'never-started', 2);
-      const res = await http(base, 'POST', `${jobs(ws)}/never-started/cancel`);
+      const res = await http(suite.base, 'POST', `${jobs(ws)}/never-started/cancel`);
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('cancelled');
-      const tree = (await http(base, 'GET', `${jobs(ws)}/never-started/status`)).body;
+      const tree = (await http(suite.base, 'GET', `${jobs(ws)}/never-started/status`)).body;
       expect(tree.steps.map((s: { status: string }) => s.status)).toEqual(['cancelled', 'cancelled']);
     });
 
     it('deletes a finished job: 204 with no body, then it is gone everywhere', async () => {
       const ws = uniqueWorkspace();
-      await reachStatus(base, ws, 'finished', 'completed');
+      await reachStatus(suite.base, ws, 'finished', 'completed');
       await create(ws, 'kept');
-      const res = await http(base, 'DELETE', `${jobs(ws)}/finished`);
+      const res = await http(suite.base, 'DELETE', `${jobs(ws)}/finished`);
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
-      expect((await http(base, 'GET', `${jobs(ws)}/finished`)).status).toBe(404);
-      expect((await http(base, 'GET', `${jobs(ws)}/finished/status`)).status).toBe(404);
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/finished`)).status).toBe(404);
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/finished/status`)).status).toBe(404);
       expect((await steps(ws, 'finished')).body.data).toEqual([]);
-      expect((await http(base, 'GET', jobs(ws))).body.data.map((j: { name: string }) => j.name)).toEqual(['kept']);
-      const again = await http(base, 'DELETE', `${jobs(ws)}/finished`);
+      expect((await http(suite.base, 'GET', jobs(ws))).body.data.map((j: { name: string }) => j.name)).toEqual(['kept']);
+      const again = await http(suite.base, 'DELETE', `${jobs(ws)}/finished`);
       expect(again.status).toBe(404);
       expect(again.body).toEqual({ detail: `Job 'finished' not found in workspace '${ws}'.` });
       // The name is free again.
-      expect((await http(base, 'POST', jobs(ws), jobWithSteps('finished'))).status).toBe(201);
+      expect((await http(suite.base, 'POST', jobs(ws), jobWithSteps('finished'))).status).toBe(201);
     });
 
     it('answers 404 for resume, cancel and delete of a missing job', async () => {
       const ws = uniqueWorkspace();
       for (const [method, suffix] of [['POST', '/resume'], ['POST', '/cancel'], ['DELETE', '']]) {
-        const res = await http(base, method, `${jobs(ws)}/ghost${suffix}`);
+        const res = await http(suite.base, method, `${jobs(ws)}/ghost${suffix}`);
         expect(res.status, `${method} ${suffix}`).toBe(404);
         expect(res.body).toEqual({ detail: `Job 'ghost' not found in workspace '${ws}'.` });
       }

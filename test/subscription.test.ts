@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { gql, http, JOBS, startGateway, subscribe, wsClient, type RunningGateway } from './support/gateway.js';
+import { gql, http, JOBS, type RunningGateway, startGateway, subscribe, useGateway, wsClient } from './support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from './support/process.js';
 
 const JOB_STATUS = /* GraphQL */ `
@@ -27,34 +27,22 @@ const patchStep = (base: string, ws: string, name: string, status: string, step 
   http(base, 'PATCH', `${jobPath(ws, name)}/steps/${step}/status`, { status });
 
 describe.each(databaseKinds)('subscriptions on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
-
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useGateway(kind);
 
   it('jobStatus sends the current state, then a REST pause, then completes after a terminal status', async () => {
     const ws = uniqueWorkspace();
-    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('watched'));
-    const client = wsClient(base);
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('watched'));
+    const client = wsClient(suite.base);
     const sub = subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name: 'watched' });
     await sub.until(() => sub.received.length === 1);
     expect(sub.received[0].jobStatus).toMatchObject({ status: 'CREATED', previousStatus: null, job: { name: 'watched' } });
 
-    expect((await http(base, 'POST', `${jobPath(ws, 'watched')}/pause`, {})).status).toBe(200);
+    expect((await http(suite.base, 'POST', `${jobPath(ws, 'watched')}/pause`, {})).status).toBe(200);
     await sub.until(() => sub.received.length === 2);
     expect(sub.received[1].jobStatus).toMatchObject({ status: 'PAUSING', previousStatus: 'CREATED', job: { status: 'PAUSING' } });
 
-    await http(base, 'POST', `${jobPath(ws, 'watched')}/cancel`, {});
-    await patchStep(base, ws, 'watched', 'cancelled');
+    await http(suite.base, 'POST', `${jobPath(ws, 'watched')}/cancel`, {});
+    await patchStep(suite.base, ws, 'watched', 'cancelled');
     await sub.until(() => sub.completed);
     expect(sub.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'PAUSING', 'CANCELLING', 'CANCELLED']);
     expect(sub.errors).toEqual([]);
@@ -63,9 +51,9 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
 
   it('jobStatus with a cursor at the terminal event of a finished job completes at once', async () => {
     const ws = uniqueWorkspace();
-    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('finished'));
-    await http(base, 'POST', `${jobPath(ws, 'finished')}/cancel`, {});
-    const client = wsClient(base);
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('finished'));
+    await http(suite.base, 'POST', `${jobPath(ws, 'finished')}/cancel`, {});
+    const client = wsClient(suite.base);
     const all = subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name: 'finished', after: '0-0' });
     await all.until(() => all.completed);
     expect(all.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'CANCELLED']);
@@ -78,7 +66,7 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
   });
 
   it('jobStatus on a missing job is an error, not a silent stream', async () => {
-    const client = wsClient(base);
+    const client = wsClient(suite.base);
     const sub = subscribe(client, JOB_STATUS, { workspace: 'nowhere', name: 'ghost' });
     await sub.until(() => sub.completed);
     expect(JSON.stringify(sub.errors)).toContain("Job 'ghost' not found in workspace 'nowhere'.");
@@ -87,24 +75,24 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
 
   it('a watcher that reconnects with `after` misses nothing and sees nothing twice', async () => {
     const ws = uniqueWorkspace();
-    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('flaky', 2));
-    const first = wsClient(base);
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('flaky', 2));
+    const first = wsClient(suite.base);
     const before = subscribe<StatusEvent>(first, JOB_STATUS, { workspace: ws, name: 'flaky' });
     await sub_until_status(before, 'CREATED');
-    await patchStep(base, ws, 'flaky', 'active');
+    await patchStep(suite.base, ws, 'flaky', 'active');
     await sub_until_status(before, 'ACTIVE');
     const lastSeen = before.received.at(-1)!.jobStatus.cursor;
     await first.dispose();
 
     // While the watcher is away: pause, paused, resume.
-    await http(base, 'POST', `${jobPath(ws, 'flaky')}/pause`, {});
-    await patchStep(base, ws, 'flaky', 'paused');
-    await http(base, 'POST', `${jobPath(ws, 'flaky')}/resume`, {});
+    await http(suite.base, 'POST', `${jobPath(ws, 'flaky')}/pause`, {});
+    await patchStep(suite.base, ws, 'flaky', 'paused');
+    await http(suite.base, 'POST', `${jobPath(ws, 'flaky')}/resume`, {});
 
-    const second = wsClient(base);
+    const second = wsClient(suite.base);
     const after = subscribe<StatusEvent>(second, JOB_STATUS, { workspace: ws, name: 'flaky', after: lastSeen });
     await after.until(() => after.received.length === 3);
-    await patchStep(base, ws, 'flaky', 'active');
+    await patchStep(suite.base, ws, 'flaky', 'active');
     await after.until(() => after.received.length === 4);
     expect(after.received.map((r) => [r.jobStatus.previousStatus, r.jobStatus.status])).toEqual([
       ['ACTIVE', 'PAUSING'],
@@ -118,19 +106,19 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
   it('jobEvents delivers every change in a workspace once, in commit order, under concurrent writers', async () => {
     const ws = uniqueWorkspace();
     const names = Array.from({ length: 8 }, (_, i) => `busy-${i}`);
-    const client = wsClient(base);
+    const client = wsClient(suite.base);
     // Start from a known cursor: the writers need not wait for the subscription to be live.
-    await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('marker'));
-    const marker = await gql(base, `{ job(workspace: "${ws}", name: "marker") { events { nodes { cursor } } } }`);
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('marker'));
+    const marker = await gql(suite.base, `{ job(workspace: "${ws}", name: "marker") { events { nodes { cursor } } } }`);
     const start = marker.data.job.events.nodes[0].cursor;
     const sub = subscribe<WorkspaceEvent>(client, JOB_EVENTS, { workspace: ws, after: start });
     await Promise.all(
       names.map(async (name) => {
-        await http(base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
-        await patchStep(base, ws, name, 'active');
-        await http(base, 'POST', `${jobPath(ws, name)}/pause`, {});
-        await patchStep(base, ws, name, 'paused');
-        await http(base, 'POST', `${jobPath(ws, name)}/cancel`, {});
+        await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 2));
+        await patchStep(suite.base, ws, name, 'active');
+        await http(suite.base, 'POST', `${jobPath(ws, name)}/pause`, {});
+        await patchStep(suite.base, ws, name, 'paused');
+        await http(suite.base, 'POST', `${jobPath(ws, name)}/cancel`, {});
       }),
     );
     await sub.until(() => sub.received.length === names.length * 5, 10_000);
@@ -141,7 +129,7 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
       expect(mine, name).toEqual(['CREATED', 'ACTIVE', 'PAUSING', 'PAUSED', 'CANCELLING']);
     }
     // A replay of the whole workspace from the start gives the same events in the same order.
-    const replayClient = wsClient(base);
+    const replayClient = wsClient(suite.base);
     const replay = subscribe<WorkspaceEvent>(replayClient, JOB_EVENTS, { workspace: ws, after: '0-0' });
     await replay.until(() => replay.received.length === cursors.length + 1);
     expect(replay.received.slice(1).map((r) => r.jobEvents.cursor)).toEqual(cursors);

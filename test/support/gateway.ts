@@ -1,7 +1,9 @@
 /** Starts the real gateway on a free port and gives tests small real clients for it. */
 import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
+import type { DatabaseKind, TestDatabase } from './databases.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -118,4 +120,22 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
       });
     },
   };
+}
+
+/**
+ * One gateway over a fresh database of `kind` for the enclosing describe block. Read its fields
+ * inside tests and hooks (they are set in beforeAll).
+ */
+export function useGateway(kind: DatabaseKind, options: Omit<GatewayOptions, 'databaseUrl' | 'dataDir'> = {}) {
+  const suite = {} as { database: TestDatabase; server: RunningGateway; base: string };
+  beforeAll(async () => {
+    suite.database = await kind.create();
+    suite.server = await startGateway({ ...suite.database.options, ...options });
+    suite.base = suite.server.url;
+  });
+  afterAll(async () => {
+    await suite.server?.close();
+    await suite.database?.drop();
+  });
+  return suite;
 }
