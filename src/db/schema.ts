@@ -69,6 +69,8 @@ export const jobSteps = pgTable(
   (t) => [
     uniqueIndex('job_steps_job_position_key').on(t.jobId, t.position),
     uniqueIndex('job_steps_job_name_key').on(t.jobId, t.name),
+    // Executors and controllers look for steps by status across all jobs.
+    index('job_steps_status_idx').on(t.status),
   ],
 );
 

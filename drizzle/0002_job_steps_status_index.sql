@@ -1,0 +1,1 @@
+CREATE INDEX "job_steps_status_idx" ON "job_steps" USING btree ("status");
