@@ -5,14 +5,24 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusEventFeed } from '../src/events/feed.js';
 import type { JobsService } from '../src/jobs/service.js';
+import { jobEventRoutes } from '../src/rest/events.js';
+import { restApp } from '../src/rest/index.js';
 import { jobRoutes } from '../src/rest/jobs.js';
-import { openApiDocument, type OpenApiDocument, type OperationObject } from '../src/rest/openapi.js';
+import { jobLogRoutes } from '../src/rest/logs.js';
+import {
+  openApiDocument,
+  type OpenApiDocument,
+  type OperationObject,
+  type ResponseObject,
+} from '../src/rest/openapi.js';
 import { referencePage } from '../src/rest/reference-page.js';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps, seedJob, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, startGateway, type HttpResult, type RunningGateway } from './support/gateway.js';
 import { reachStatus } from './support/lifecycle.js';
+import { SSEParser, type ServerSentEvent } from './support/sse.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -50,7 +60,8 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
 
   beforeAll(async () => {
     database = await kind.create();
-    server = await startGateway(database.options);
+    // These tests move steps by hand, as an external controller would: no built-in executor.
+    server = await startGateway({ ...database.options, executor: false });
     base = server.url;
     const res = await http(base, 'GET', '/openapi.json');
     expect(res.status).toBe(200);
@@ -81,6 +92,28 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
   const errorsOf = (validate: ValidateFunction, value: unknown) =>
     validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
 
+  /** The documented answer of `method path` for `status`; it must be there. */
+  const documentedAnswer = (method: Method, path: string, status: number, what: string): ResponseObject => {
+    const documented = operation(method, path).responses[String(status)];
+    expect(documented, `${what}: a status the document does not list`).toBeDefined();
+    answered.add(`${method} ${path} ${status}`);
+    return documented;
+  };
+
+  /** A JSON answer, or none, conforms to what the document declares for it. */
+  const expectJsonAnswer = (documented: ResponseObject, res: HttpResult, what: string) => {
+    if (documented.content) {
+      expect('application/json' in documented.content, `${what}: documented as JSON`).toBe(true);
+      if (!('application/json' in documented.content)) return;
+      expect(res.headers.get('content-type'), what).toMatch(/^application\/json/);
+      expect(errorsOf(validatorFor(documented.content['application/json'].schema), res.body), what).toEqual(
+        [],
+      );
+    } else {
+      expect(res.text, what).toBe('');
+    }
+  };
+
   /**
    * One real request to a documented route (`path` in the document's template form, `url` the real
    * one). The answer's status must be documented and its body must conform to that status's
@@ -96,32 +129,90 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     const res = await http(base, method.toUpperCase(), JOBS + url, body, headers);
     const what = `${method.toUpperCase()} ${path} answered ${res.status} ${res.text.slice(0, 300)}`;
     const op = operation(method, path);
-    const documented = op.responses[String(res.status)];
-    expect(documented, `${what}: a status the document does not list`).toBeDefined();
-    if (documented.content) {
-      expect(res.headers.get('content-type'), what).toMatch(/^application\/json/);
-      expect(errorsOf(validatorFor(documented.content['application/json'].schema), res.body), what).toEqual(
-        [],
-      );
-    } else {
-      expect(res.text, what).toBe('');
-    }
+    expectJsonAnswer(documentedAnswer(method, path, res.status, what), res, what);
     const requestSchema = op.requestBody?.content['application/json'].schema;
     if (res.status < 300 && requestSchema && typeof body === 'object') {
       expect(errorsOf(validatorFor(requestSchema), body), `${what}: the request body it accepted`).toEqual(
         [],
       );
     }
-    answered.add(`${method} ${path} ${res.status}`);
     return res;
+  }
+
+  /**
+   * One real request to a documented `GET` of server-sent events, read with fetch until its first
+   * event (or its end). A `text/event-stream` answer must be documented as one, and each event's
+   * name must be documented with the schema its `data:` JSON conforms to; any other answer is
+   * checked as `call` checks it.
+   */
+  async function callStream(
+    path: string,
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult & { events: ServerSentEvent[] }> {
+    const abort = new AbortController();
+    const res = await fetch(base + JOBS + url, {
+      headers: { accept: 'text/event-stream', ...headers },
+      signal: abort.signal,
+    });
+    const events: ServerSentEvent[] = [];
+    if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const text = await res.text();
+      const result = {
+        status: res.status,
+        headers: res.headers,
+        body: text ? JSON.parse(text) : undefined,
+        text,
+      };
+      const what = `GET ${path} answered ${res.status} ${text.slice(0, 300)}`;
+      expectJsonAnswer(documentedAnswer('get', path, res.status, what), result, what);
+      return { ...result, events };
+    }
+
+    const parser = new SSEParser((event) => events.push(event));
+    const decoder = new TextDecoder();
+    const reader = res.body!.getReader();
+    const timeout = setTimeout(() => abort.abort(), 5000);
+    try {
+      while (events.length === 0) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.push(decoder.decode(value, { stream: true }));
+      }
+    } finally {
+      clearTimeout(timeout);
+      abort.abort();
+    }
+    const what = `GET ${path} answered ${res.status} with events ${JSON.stringify(events)}`;
+    const documented = documentedAnswer('get', path, res.status, what);
+    const media =
+      documented.content && 'text/event-stream' in documented.content
+        ? documented.content['text/event-stream']
+        : undefined;
+    expect(media, `${what}: documented as an event stream`).toBeDefined();
+    expect(events.length, `${what}: no event before the stream ended`).toBeGreaterThan(0);
+    for (const event of events) {
+      const schema = media!['x-events'][event.event];
+      expect(schema, `${what}: the event \`${event.event}\` is not documented`).toBeDefined();
+      expect(errorsOf(validatorFor(schema), JSON.parse(event.data)), what).toEqual([]);
+    }
+    return { status: res.status, headers: res.headers, body: undefined, text: '', events };
   }
 
   it('is an OpenAPI 3.1 document with exactly the routes of the REST door', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.title).toEqual(expect.any(String));
-    const routes = jobRoutes({} as JobsService).routes.map(
-      (r) => `${r.method.toLowerCase()} ${JOBS}${r.path.replace(/:(\w+)/g, '{$1}')}`,
+    const [jobs, feed] = [{} as JobsService, {} as StatusEventFeed];
+    const template = (r: { method: string; path: string }) =>
+      `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`;
+    const routes = [jobRoutes(jobs), jobEventRoutes(feed, jobs), jobLogRoutes(jobs)].flatMap((app) =>
+      app.routes.map((r) => template({ ...r, path: JOBS + r.path })),
     );
+    // Those are all the API routes the REST door mounts.
+    const mounted = restApp(jobs, feed)
+      .routes.filter((r) => r.path.startsWith(`${JOBS}/`) && r.method !== 'ALL')
+      .map(template);
+    expect([...new Set(mounted)].sort()).toEqual([...new Set(routes)].sort());
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
@@ -204,6 +295,8 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     const JOB_PATH = '/workspaces/{workspace}/jobs/{name}';
     const STEPS_PATH = '/workspaces/{workspace}/jobs/{name}/steps';
     const STEP_STATUS_PATH = '/workspaces/{workspace}/jobs/{job}/steps/{name}/status';
+    const EVENTS_PATH = '/workspaces/{workspace}/jobs/{name}/events';
+    const LOGS_PATH = '/workspaces/{workspace}/jobs/{name}/logs';
 
     it('execution profiles', async () => {
       const res = await call('get', '/execution-profiles', '/execution-profiles');
@@ -337,6 +430,80 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       expect(
         (await step('step-b', { status: 'active', status_details: { blob: 'x'.repeat(2 << 20) } })).status,
       ).toBe(413);
+    });
+
+    it('logs: 200 for a page, the pages around it, a tail and an empty log, 404, 422', async () => {
+      const ws = uniqueWorkspace();
+      const created = await call('post', JOBS_PATH, jobs(ws), jobWithSteps('logged', 2));
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('quiet'));
+      // No executor runs here: the lines go in as the built-in one stores them.
+      const at = new Date('2025-01-31T12:00:00Z');
+      await server.gateway.jobs.appendLogs(
+        ['step-a', 'step-a', 'step-b'].map((step, sequence) => ({
+          jobId: created.body.id,
+          step,
+          sequence,
+          stream: sequence === 1 ? 'stderr' : 'stdout',
+          message: `line ${sequence}`,
+          timestamp: at,
+        })),
+      );
+      const logs = (name: string, query = '') => call('get', LOGS_PATH, `${jobs(ws)}/${name}/logs${query}`);
+
+      const first = await logs('logged', '?limit=2');
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ total: 3, prev_page: null, next_page: expect.any(String) });
+      expect(first.body.data[1]).toEqual({
+        timestamp: at.toISOString(),
+        job: 'logged',
+        job_step: 'step-a',
+        job_task: '',
+        message: 'line 1',
+        stream: 'stderr',
+      });
+      const second = await logs('logged', `?limit=2&page_cursor=${first.body.next_page}`);
+      expect(second.body).toMatchObject({ next_page: null, prev_page: expect.any(String) });
+      expect((await logs('logged', '?tail=1&step_id=step-b')).body.data).toHaveLength(1);
+      expect((await logs('quiet')).body).toEqual({ data: [], total: 0, next_page: null, prev_page: null });
+      expect((await logs('absent')).status).toBe(404);
+      expect((await logs('logged', '?limit=0')).status).toBe(422);
+      expect((await logs('logged', '?page_cursor=nonsense')).status).toBe(422);
+    });
+
+    it('events: 200 from now, after a cursor and after Last-Event-ID, 204, 404, 422', async () => {
+      const ws = uniqueWorkspace();
+      expect(operation('get', EVENTS_PATH).responses['200'].content).toMatchObject({
+        'text/event-stream': { 'x-events': { status: { $ref: '#/components/schemas/JobStatusEvent' } } },
+      });
+      const cursors = operation('get', EVENTS_PATH).parameters.filter((p) => p.in !== 'path');
+      expect(cursors.map(({ name, in: where }) => `${where} ${name}`)).toEqual([
+        'query after',
+        'header Last-Event-ID',
+      ]);
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('watched'));
+      const events = (name: string, query = '', headers?: Record<string, string>) =>
+        callStream(EVENTS_PATH, `${jobs(ws)}/${name}/events${query}`, headers);
+
+      const now = await events('watched');
+      expect(now.status).toBe(200);
+      const [created] = now.events;
+      expect(created.event).toBe('status');
+      expect(created.id).toBe(JSON.parse(created.data).cursor);
+      expect(JSON.parse(created.data)).toMatchObject({ status: 'created', previous_status: null });
+
+      await call('post', `${JOB_PATH}/cancel`, `${jobs(ws)}/watched/cancel`, {});
+      const after = await events('watched', `?after=${created.id}`);
+      expect(after.status).toBe(200);
+      expect(JSON.parse(after.events[0].data)).toMatchObject({
+        status: 'cancelled',
+        previous_status: 'created',
+      });
+      const resumed = await events('watched', '', { 'last-event-id': created.id! });
+      expect(resumed.events.map((e) => e.id)).toEqual([after.events[0].id]);
+
+      expect((await events('watched', '', { 'last-event-id': after.events[0].id! })).status).toBe(204);
+      expect((await events('absent')).status).toBe(404);
+      expect((await events('watched', '?after=nonsense')).status).toBe(422);
     });
 
     it('every documented answer of every operation was received above', () => {

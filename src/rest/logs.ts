@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { JobLogRow } from '../db/schema.js';
 import type { JobLogQuery } from '../jobs/logs.js';
 import type { JobsService } from '../jobs/service.js';
+import type { JobLogEntry, JobLogPage } from './schemas.js';
 import { RequestValidationError, parseOr422 } from './validation.js';
 
 const integer = (min: number, max: number) =>
@@ -17,7 +18,8 @@ const integer = (min: number, max: number) =>
     z.number().int().min(min).max(max),
   );
 
-const logQuery = z.object({
+/** The query string, as the OpenAPI document describes it (./openapi.ts). */
+export const logQuery = z.object({
   limit: integer(1, 10_000).default(100),
   page_cursor: z.string().optional(),
   tail: integer(1, 10_000).optional(),
@@ -45,8 +47,8 @@ function decodeCursor(text: string): Cursor {
   return match[1] === 'after' ? { after: Number(match[2]) } : { before: Number(match[2]) };
 }
 
-/** One line as upstream shows it, plus the stream it came from. */
-const logEntry = (row: JobLogRow, jobName: string) => ({
+/** `JobLogEntry`: one line as upstream shows it, plus the stream it came from. */
+const logEntry = (row: JobLogRow, jobName: string): JobLogEntry => ({
   timestamp: row.timestamp.toISOString(),
   job: jobName,
   job_step: row.step,
@@ -76,12 +78,13 @@ export function jobLogRoutes(jobs: JobsService): Hono {
     };
     const name = c.req.param('name');
     const page = await jobs.pageLogs(c.req.param('workspace'), name, window);
-    return c.json({
+    const body: JobLogPage = {
       data: page.rows.map((row) => logEntry(row, name)),
       total: page.total,
       next_page: page.hasAfter ? encodeCursor({ after: page.rows.at(-1)!.id }) : null,
       prev_page: page.hasBefore ? encodeCursor({ before: page.rows[0].id }) : null,
-    });
+    };
+    return c.json(body);
   });
 
   return app;

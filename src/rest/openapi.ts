@@ -7,12 +7,15 @@ import { z } from 'zod';
 import { JOB_STATUSES, actionTable, type JobAction } from '../jobs/lifecycle.js';
 import { createJobRequest, stepStatusUpdate } from '../jobs/spec.js';
 import { jobListQuery, pageQuery } from './list-query.js';
+import { logQuery } from './logs.js';
 import {
   components,
   executionProfileList,
   httpError,
   httpValidationError,
   jobListResponse,
+  jobLogPage,
+  jobStatusEvent,
   jobStatusTree,
   platformJobResponse,
   stepListResponse,
@@ -25,12 +28,14 @@ type Method = 'get' | 'post' | 'patch' | 'delete';
 
 interface ResponseSpec {
   description: string;
-  /** The body's schema, a named component; several mean any of them. None: no body. */
+  /** The JSON body's schema, a named component; several mean any of them. None: no body. */
   schema?: z.ZodType | z.ZodType[];
+  /** Instead of a JSON body, a `text/event-stream`: each event's name and its `data:`'s schema. */
+  events?: Record<string, z.ZodType>;
   headers?: Record<string, { description: string; schema: JsonSchema }>;
 }
 
-interface QueryParameter {
+interface Parameter {
   name: string;
   description: string;
   schema: JsonSchema;
@@ -45,13 +50,15 @@ interface OperationSpec {
   description: string;
   /** A description for each `{parameter}` of the path. */
   pathParameters: Record<string, string>;
-  query?: QueryParameter[];
+  query?: Parameter[];
+  header?: Parameter[];
   body?: { required: boolean; description?: string; schema?: z.ZodType };
   responses: Record<number, ResponseSpec>;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The operations: what each route of ./jobs.ts accepts and answers (CONTRACT §2).
+// The operations: what each route of ./jobs.ts, ./events.ts and ./logs.ts accepts and answers
+// (CONTRACT §2).
 
 const NO_RETRY_HEADER = {
   'x-should-retry': {
@@ -84,6 +91,9 @@ const bodyErrors = (
   422: { description: 'Validation Error', schema: validation },
 });
 
+const CURSOR_DESCRIPTION =
+  'An event’s `id:` (its cursor): the stream replays every change after it, even of a deleted job.';
+
 const WORKSPACE = 'Workspace identifier';
 const JOB_NAME = 'The job’s name';
 const jobPath = { workspace: WORKSPACE, name: JOB_NAME };
@@ -98,32 +108,38 @@ const QUERY_DESCRIPTIONS: Record<string, string> = {
   page: 'The page to return, from 1.',
   page_size: 'How many results a page holds.',
   sort: 'The field to sort by; a leading `-` sorts descending.',
+  limit: 'How many lines a page holds.',
+  page_cursor: 'Where the page starts: the `next_page` or `prev_page` of another page.',
+  tail: 'Only the newest lines, this many (instead of `limit` from the start or the cursor).',
+  step_id: 'Only the lines of the step of this name.',
 };
 
-/** `page`, `page_size` (and `sort`) as the query schema parses them. */
-function pagingParameters(schema: typeof pageQuery | typeof jobListQuery): QueryParameter[] {
+/** The fields of a query schema (`page`, `page_size`, `sort`; `limit`, …) as it parses them. */
+function queryParameters(schema: typeof pageQuery | typeof jobListQuery | typeof logQuery): Parameter[] {
   return Object.entries(schema.shape).map(([name, field]: [string, z.ZodType]) => {
     const { $schema: _, ...jsonSchema } = z.toJSONSchema(field, { io: 'output' });
+    const description = QUERY_DESCRIPTIONS[name];
+    if (!description) throw new Error(`The query parameter ${name} has no description`);
     return {
       name,
-      description: QUERY_DESCRIPTIONS[name],
+      description,
       required: !field.safeParse(undefined).success,
       schema: jsonSchema,
     };
   });
 }
 
-const statusFilter: QueryParameter = {
+const statusFilter: Parameter = {
   name: 'filter[status]',
   description: `One status, or several separated by commas (any of): ${JOB_STATUSES.join(', ')}.`,
   schema: { type: 'string', examples: ['paused,pausing'] },
 };
-const listFilter = (field: string): QueryParameter => ({
+const listFilter = (field: string): Parameter => ({
   name: `filter[${field}]`,
   description: `One ${field}, or several separated by commas (any of).`,
   schema: { type: 'string' },
 });
-const timeFilters = (field: string): QueryParameter[] =>
+const timeFilters = (field: string): Parameter[] =>
   (['$gte', '$gt', '$lte', '$lt'] as const).map((op) => ({
     name: `filter[${field}][${op}]`,
     description: `Only jobs whose ${field} is ${{ $gte: '≥', $gt: '>', $lte: '≤', $lt: '<' }[op]} this ISO-8601 date or date-time.`,
@@ -170,7 +186,7 @@ const operations: OperationSpec[] = [
     description: 'List the platform jobs of a workspace, a page at a time.',
     pathParameters: { workspace: WORKSPACE },
     query: [
-      ...pagingParameters(jobListQuery),
+      ...queryParameters(jobListQuery),
       statusFilter,
       ...['source', 'project', 'name'].map(listFilter),
       ...timeFilters('created_at'),
@@ -229,8 +245,51 @@ const operations: OperationSpec[] = [
     description:
       'List job steps for executors and controllers, oldest job first; `-` as the workspace or the job name means all.',
     pathParameters: { workspace: `${WORKSPACE}, or \`-\` for all`, name: `${JOB_NAME}, or \`-\` for all` },
-    query: [...pagingParameters(pageQuery), statusFilter],
+    query: [...queryParameters(pageQuery), statusFilter],
     responses: { ...ok(stepListResponse), ...unknownFilter, ...invalidQuery },
+  },
+  {
+    method: 'get',
+    path: '/workspaces/{workspace}/jobs/{name}/events',
+    summary: 'Stream Job Events',
+    description:
+      'Stream a job’s status changes as server-sent events: first its current status (with a cursor, ' +
+      'every change after it), then each change as it happens, until a terminal status ends the stream.',
+    pathParameters: jobPath,
+    query: [{ name: 'after', description: CURSOR_DESCRIPTION, schema: { type: 'string' } }],
+    header: [
+      {
+        name: 'Last-Event-ID',
+        description: `${CURSOR_DESCRIPTION} An \`EventSource\` sends it when it reconnects; it wins over \`after\`.`,
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      200: {
+        description:
+          'Server-sent events. Each `status` event’s `id:` is its cursor and its `data:` is a ' +
+          '`JobStatusEvent` as JSON. A stream that fails ends with an `error` event whose `data:` is an ' +
+          '`HTTPError`. A quiet stream gets a `: keep-alive` comment now and then.',
+        events: { status: jobStatusEvent, error: httpError },
+      },
+      204: {
+        description:
+          'The job has finished and nothing follows the cursor: an `EventSource` stops reconnecting.',
+      },
+      ...notFound(),
+      422: { description: 'Not a cursor of this stream', schema: httpError },
+    },
+  },
+  {
+    method: 'get',
+    path: '/workspaces/{workspace}/jobs/{name}/logs',
+    summary: 'Get Job Logs',
+    description:
+      'Get what a job’s steps printed, oldest line first, a page at a time: `limit` lines from the start ' +
+      'or from `page_cursor`, or the `tail` newest ones.',
+    pathParameters: jobPath,
+    query: queryParameters(logQuery),
+    responses: { ...ok(jobLogPage), ...notFound(), ...invalidQuery },
   },
   {
     method: 'patch',
@@ -307,7 +366,10 @@ function closure(roots: Iterable<string>, schemas: Record<string, JsonSchema>): 
 
 const bodySchemas = (op: OperationSpec) => (op.body?.schema ? [op.body.schema] : []);
 const responseSchemas = (op: OperationSpec) =>
-  Object.values(op.responses).flatMap((r) => (r.schema === undefined ? [] : [r.schema].flat()));
+  Object.values(op.responses).flatMap((r) => [
+    ...(r.schema === undefined ? [] : [r.schema].flat()),
+    ...Object.values(r.events ?? {}),
+  ]);
 
 /**
  * Names each component once per form it is used in. Request bodies use the input form (a field
@@ -344,11 +406,21 @@ function nameComponents() {
 // ---------------------------------------------------------------------------------------------
 // The document.
 
-export type Content = Record<'application/json', { schema: JsonSchema }>;
+export type JsonContent = Record<'application/json', { schema: JsonSchema }>;
+/**
+ * OpenAPI 3.1 cannot type the `data:` of each server-sent event (3.2's `itemSchema` wraps it in an
+ * envelope schema), so `x-events` maps each event name to its data's schema, which also keeps those
+ * components in the document.
+ */
+export type EventStreamContent = Record<
+  'text/event-stream',
+  { schema: JsonSchema; 'x-events': Record<string, JsonSchema> }
+>;
+export type Content = JsonContent | EventStreamContent;
 
 export interface ParameterObject {
   name: string;
-  in: 'path' | 'query';
+  in: 'path' | 'query' | 'header';
   required: boolean;
   description?: string;
   schema: JsonSchema;
@@ -366,7 +438,7 @@ export interface OperationObject {
   description: string;
   tags: string[];
   parameters: ParameterObject[];
-  requestBody?: { required: boolean; description?: string; content: Content };
+  requestBody?: { required: boolean; description?: string; content: JsonContent };
   responses: Record<string, ResponseObject>;
 }
 
@@ -393,11 +465,27 @@ export function openApiDocument(root: string): OpenApiDocument {
   const ref = (schema: z.ZodType, io: Io): JsonSchema => ({
     $ref: REF_PREFIX + naming(componentId(schema), io),
   });
-  const content = (schema: z.ZodType | z.ZodType[], io: Io): Content => ({
+  const content = (schema: z.ZodType | z.ZodType[], io: Io): JsonContent => ({
     'application/json': {
       schema: Array.isArray(schema) ? { anyOf: schema.map((s) => ref(s, io)) } : ref(schema, io),
     },
   });
+  const eventStream = (events: Record<string, z.ZodType>): EventStreamContent => ({
+    'text/event-stream': {
+      schema: { type: 'string' },
+      'x-events': Object.fromEntries(Object.entries(events).map(([name, s]) => [name, ref(s, 'output')])),
+    },
+  });
+  const responseContent = ({ schema, events }: ResponseSpec): Content | undefined =>
+    events ? eventStream(events) : schema && content(schema, 'output');
+  const parameters = (where: 'query' | 'header', list: Parameter[] = []) =>
+    list.map(({ name, description, required = false, schema }): ParameterObject => ({
+      name,
+      in: where,
+      required,
+      description,
+      schema,
+    }));
 
   const operation = (op: OperationSpec): OperationObject => ({
     operationId: operationId(op, root),
@@ -412,13 +500,8 @@ export function openApiDocument(root: string): OpenApiDocument {
         description,
         schema: { type: 'string' },
       })),
-      ...(op.query ?? []).map(({ name, description, required = false, schema }): ParameterObject => ({
-        name,
-        in: 'query',
-        required,
-        description,
-        schema,
-      })),
+      ...parameters('query', op.query),
+      ...parameters('header', op.header),
     ],
     ...(op.body && {
       requestBody: {
@@ -428,12 +511,11 @@ export function openApiDocument(root: string): OpenApiDocument {
       },
     }),
     responses: Object.fromEntries(
-      Object.entries(op.responses).map(
-        ([status, { description, schema, headers }]): [string, ResponseObject] => [
-          status,
-          { description, ...(headers && { headers }), ...(schema && { content: content(schema, 'output') }) },
-        ],
-      ),
+      Object.entries(op.responses).map(([status, response]): [string, ResponseObject] => {
+        const { description, headers } = response;
+        const body = responseContent(response);
+        return [status, { description, ...(headers && { headers }), ...(body && { content: body }) }];
+      }),
     ),
   });
 

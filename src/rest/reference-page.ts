@@ -98,12 +98,16 @@ function schemaSection(name: string, schema: JsonSchema): string {
   return `<section id="${anchor(name)}"><h3>${escapeHtml(name)}</h3><p>${prose(schema.description)}</p>${body}</section>`;
 }
 
+/** A JSON body by its schema; an event stream by its events, each with its `data:`'s schema. */
+const mediaType = (media: { schema: JsonSchema; 'x-events'?: Record<string, JsonSchema> }) =>
+  media['x-events']
+    ? `event stream of ${Object.entries(media['x-events'])
+        .map(([event, data]) => `<code>${escapeHtml(event)}</code> (data: ${typeOf(data)})`)
+        .join(', ')}`
+    : typeOf(media.schema);
+
 const bodyType = (content: Content | undefined) =>
-  content
-    ? Object.values(content)
-        .map((media) => typeOf(media.schema))
-        .join(' | ')
-    : '<em>no body</em>';
+  content ? Object.values(content).map(mediaType).join(' | ') : '<em>no body</em>';
 
 function operationSection(method: string, path: string, op: OperationObject): string {
   const parameters = op.parameters.length

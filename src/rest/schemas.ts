@@ -135,12 +135,10 @@ export const stepStatusTree = runtimeStatus
   })
   .register(components, { id: 'PlatformJobStepStatus', description: 'A step’s runtime status.' });
 
-export const jobStatusTree = runtimeStatus
-  .extend({ steps: z.array(stepStatusTree) })
-  .register(components, {
-    id: 'PlatformJobStatusResponse',
-    description: 'A job’s runtime status and each step’s.',
-  });
+export const jobStatusTree = runtimeStatus.extend({ steps: z.array(stepStatusTree) }).register(components, {
+  id: 'PlatformJobStatusResponse',
+  description: 'A job’s runtime status and each step’s.',
+});
 export type JobStatusTree = z.infer<typeof jobStatusTree>;
 
 export const stepResponse = runtimeStatus
@@ -206,6 +204,53 @@ export const executionProfileList = z
   .array(executionProfile)
   .register(components, { id: 'ExecutionProfileList', description: 'Every configured execution profile.' });
 
+/** One status change of a job: the `data:` of a `status` event of `GET …/jobs/{name}/events`. */
+export const jobStatusEvent = z
+  .object({
+    cursor: z
+      .string()
+      .describe('Where the event is in the event log; also the event’s `id:`, to resume after it'),
+    job_id: z.string(),
+    workspace: z.string(),
+    name: z.string().describe('The job’s name'),
+    status: jobStatus,
+    previous_status: jobStatus.nullable().describe('`null` for the job’s first event, its creation'),
+    occurred_at: timestamp,
+  })
+  .register(components, { id: 'JobStatusEvent', description: 'A job’s status change.' });
+export type JobStatusEvent = z.infer<typeof jobStatusEvent>;
+
+export const jobLogEntry = z
+  .object({
+    timestamp: timestamp.describe('ISO-8601, UTC: when the gateway read the line'),
+    job: z.string().describe('The job’s name'),
+    job_step: z.string().describe('The step’s name'),
+    job_task: z.string().describe('Always empty: a subprocess step runs as one process, not as tasks'),
+    message: z.string().describe('The line, without its line break'),
+    stream: z.enum(['stdout', 'stderr']).describe('Which output of the process printed it'),
+  })
+  .register(components, { id: 'JobLogEntry', description: 'One line a step’s process printed.' });
+export type JobLogEntry = z.infer<typeof jobLogEntry>;
+
+export const jobLogPage = z
+  .object({
+    data: z.array(jobLogEntry).describe('The page’s lines, oldest first'),
+    total: z.int().min(0).describe('How many lines the job (or the step asked for) has in all'),
+    next_page: z
+      .string()
+      .nullable()
+      .describe('The `page_cursor` of the lines after this page; `null` when there are none yet'),
+    prev_page: z
+      .string()
+      .nullable()
+      .describe('The `page_cursor` of the lines before this page; `null` when there are none'),
+  })
+  .register(components, {
+    id: 'JobLogPage',
+    description: 'A page of a job’s log lines, with cursors for the neighbouring pages.',
+  });
+export type JobLogPage = z.infer<typeof jobLogPage>;
+
 export const validationError = z
   .object({
     type: z.string(),
@@ -218,12 +263,10 @@ export const validationError = z
   })
   .register(components, { id: 'ValidationError' });
 
-export const httpValidationError = z
-  .object({ detail: z.array(validationError) })
-  .register(components, {
-    id: 'HTTPValidationError',
-    description: 'A request that does not match its schema.',
-  });
+export const httpValidationError = z.object({ detail: z.array(validationError) }).register(components, {
+  id: 'HTTPValidationError',
+  description: 'A request that does not match its schema.',
+});
 
 export const httpError = z
   .object({ detail: z.string().describe('One sentence saying what went wrong') })

@@ -6,7 +6,13 @@ import type { JobStepRow } from '../db/schema.js';
 import type { StatusEvent } from '../events/feed.js';
 import type { JobRecord } from '../jobs/repository.js';
 import type { StepSpec } from '../jobs/spec.js';
-import type { JobStatusTree, PlatformJobResponse, RuntimeStatus, StepResponse } from './schemas.js';
+import type {
+  JobStatusEvent,
+  JobStatusTree,
+  PlatformJobResponse,
+  RuntimeStatus,
+  StepResponse,
+} from './schemas.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -70,8 +76,8 @@ export function stepResponse(step: JobStepRow, job: { workspace: string; name: s
   };
 }
 
-/** One status event as a REST client sees it (the `data:` of the SSE stream). */
-export function eventResponse(event: StatusEvent) {
+/** `JobStatusEvent`: one status event as a REST client sees it (the `data:` of the SSE stream). */
+export function eventResponse(event: StatusEvent): JobStatusEvent {
   return {
     cursor: event.cursor,
     job_id: event.jobId,
