@@ -40,7 +40,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const executor = options.executor === false ? undefined : new SubprocessExecutor(jobs, feed, options.executor);
   executor?.start();
 
-  const yoga = createGraphQLServer({ db: database.db, jobs, feed });
+  const graphql = { db: database.db, jobs, feed };
+  const yoga = createGraphQLServer(graphql);
   const rest = getRequestListener(restApp(jobs, feed).fetch);
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -50,7 +51,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       void rest(req, res);
     }
   });
-  const ws = attachGraphQLWebSocket(server, yoga);
+  const ws = attachGraphQLWebSocket(server, graphql);
 
   return {
     server,

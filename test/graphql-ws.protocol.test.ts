@@ -123,9 +123,10 @@ async function acknowledged(base: string, options?: WebSocket.ClientOptions) {
 
 /** The gateway's own GraphQL, database and feed behind a WebSocket server tuned for a test. */
 async function tunedServer(gateway: Gateway, options: GraphQLWebSocketOptions) {
-  const yoga = createGraphQLServer({ db: gateway.database.db, jobs: gateway.jobs, feed: gateway.feed });
+  const deps = { db: gateway.database.db, jobs: gateway.jobs, feed: gateway.feed };
+  const yoga = createGraphQLServer(deps);
   const server: Server = createServer((req, res) => void yoga(req, res));
-  const ws = attachGraphQLWebSocket(server, yoga, options);
+  const ws = attachGraphQLWebSocket(server, deps, options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -8,6 +8,13 @@ import * as repo from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/repository.js';
 import type { JobsService } from '../jobs/service.js';
 
+/** What the GraphQL doors are built from. */
+export interface GraphQLDeps {
+  db: Database;
+  jobs: JobsService;
+  feed: StatusEventFeed;
+}
+
 export interface GraphQLContext {
   jobs: JobsService;
   feed: StatusEventFeed;
@@ -41,4 +48,9 @@ export function createLoaders(db: Database, feed: StatusEventFeed): Loaders {
       }));
     },
   };
+}
+
+/** A fresh context: one per HTTP request, one per WebSocket operation. */
+export function createContext(deps: GraphQLDeps): GraphQLContext {
+  return { jobs: deps.jobs, feed: deps.feed, loaders: createLoaders(deps.db, deps.feed) };
 }

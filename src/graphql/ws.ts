@@ -6,12 +6,15 @@
  *   4429 a second connection_init · 1009 a message larger than WS_MAX_PAYLOAD_BYTES (ws).
  */
 import type { Server } from 'node:http';
-import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
+import { maskError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { GraphQLServer } from './yoga.js';
+import { createContext, type GraphQLDeps } from './context.js';
+import { schema } from './schema/index.js';
 
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+export const GRAPHQL_PATH = '/graphql';
 
 export interface GraphQLWebSocketOptions {
   /** A socket that sends no `connection_init` within this time is closed with 4408 (ms). */
@@ -28,27 +31,63 @@ export const defaultGraphQLWebSocketOptions: Required<GraphQLWebSocketOptions> =
   maxOperationsPerConnection: 100,
 };
 
-type EnvelopedArgs = ExecutionArgs & {
-  rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
-};
+/** Parsed and validated operations by their text: ten thousand watchers send the same few. */
+class OperationCache {
+  private readonly entries = new Map<string, { document?: DocumentNode; errors: readonly GraphQLError[] }>();
+  constructor(private readonly max = 1000) {}
+
+  get(query: string) {
+    let entry = this.entries.get(query);
+    if (!entry) {
+      try {
+        const document = parse(query);
+        entry = { document, errors: validate(schema, document) };
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        entry = { errors: [error] };
+      }
+      if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(query, entry);
+    }
+    return entry;
+  }
+}
+
+/** As on HTTP: an error the schema did not mean to show becomes "Unexpected error.". */
+function masked(result: ExecutionResult): ExecutionResult {
+  if (!result.errors) return result;
+  return {
+    ...result,
+    errors: result.errors.map((error) => {
+      const shown = maskError(error, 'Unexpected error.') as GraphQLError;
+      if (shown !== error) console.error('Unexpected error in a GraphQL operation over WebSocket:', error);
+      return shown;
+    }),
+  };
+}
 
 /** ws emits these when the peer breaks the WebSocket protocol (e.g. 1009); ws has already closed the socket with the right code. */
 const isPeerProtocolError = (error: Error) =>
   String((error as { code?: unknown }).code ?? '').startsWith('WS_ERR_');
 
+/**
+ * Operations go straight to graphql-js, not through Yoga's plugin chain: each plugin wraps every
+ * subscription's iterator, which cost about 5 KB per idle watcher. What those plugins did here
+ * (parse and validation caches, error masking) is done below.
+ */
 export function attachGraphQLWebSocket(
   server: Server,
-  yoga: GraphQLServer,
+  deps: GraphQLDeps,
   options: GraphQLWebSocketOptions = {},
 ) {
   const limits = { ...defaultGraphQLWebSocketOptions, ...options };
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const operations = new OperationCache();
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD_BYTES });
   const disposable = useServer(
     {
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
-      execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
-      subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
-      onSubscribe: async (ctx, _id, params) => {
+      schema,
+      onSubscribe: (ctx, _id, params) => {
         // graphql-ws has already reserved this id in ctx.subscriptions, so it counts itself. Over
         // the bound, the operation gets an `error` message and the connection and its other
         // operations carry on: one greedy tab should not cost the client its live subscriptions.
@@ -60,31 +99,18 @@ export function attachGraphQLWebSocket(
             ),
           ];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        let document: DocumentNode;
-        try {
-          document = parse(params.query);
-        } catch (error) {
-          // A syntax error is the operation's error, not the connection's (which would be 4500).
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
+        // A syntax or validation error is the operation's error, not the connection's.
+        const { document, errors } = operations.get(params.query);
+        if (!document || errors.length) return [...errors];
         return {
           schema,
-          operationName: params.operationName,
           document,
+          operationName: params.operationName,
           variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          contextValue: createContext(deps),
         };
       },
+      onNext: (_ctx, _id, _payload, _args, result) => masked(result),
     },
     wss,
     limits.keepAliveMs,
