@@ -87,7 +87,8 @@ function subscriber(base: string, job: string): Subscriber {
       } else if (message.type === 'next') {
         // The first event is the current state, sent on subscribing.
         if (sub.received === 0) resolve();
-        else if (measuring) latencies.push(Date.now() - Date.parse(message.payload.data.jobStatus.occurredAt));
+        else if (measuring)
+          latencies.push(Date.now() - Date.parse(message.payload.data.jobStatus.occurredAt));
         sub.received++;
       } else if (message.type === 'error') {
         reject(new Error(JSON.stringify(message.payload)));
@@ -122,9 +123,13 @@ async function main() {
         name,
         source: 'bench',
         spec: {},
-        platform_spec: { steps: [{ name: 'work', executor: { provider: 'cpu', container: { image: 'x' } } }] },
+        platform_spec: {
+          steps: [{ name: 'work', executor: { provider: 'cpu', container: { image: 'x' } } }],
+        },
       });
-      await rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, { status: 'active' });
+      await rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
+        status: 'active',
+      });
     }
 
     await sleep(1000);
@@ -157,7 +162,12 @@ async function main() {
         const status = cycle[next.get(name)! % 3];
         next.set(name, next.get(name)! + 1);
         produced.set(name, produced.get(name)! + 1);
-        const p: Promise<void> = rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, { status })
+        const p: Promise<void> = rest(
+          producer.url,
+          'PATCH',
+          `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`,
+          { status },
+        )
           .then(() => {})
           .finally(() => inFlight.delete(p));
         inFlight.add(p);
@@ -186,7 +196,10 @@ async function main() {
       latency_ms: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) },
       events_lost: lost,
       events_duplicated: extra,
-      watcher_rss_mb: { before_subscribers: +(before.rss / 2 ** 20).toFixed(1), idle_with_subscribers: +(idle.rss / 2 ** 20).toFixed(1) },
+      watcher_rss_mb: {
+        before_subscribers: +(before.rss / 2 ** 20).toFixed(1),
+        idle_with_subscribers: +(idle.rss / 2 ** 20).toFixed(1),
+      },
       memory_per_idle_subscriber_kb: +(perSubscriber / 1024).toFixed(1),
       watcher_cpu_percent_of_one_core: Math.round((cpuUsed / elapsed) * 100),
     };

@@ -37,7 +37,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
-  const executor = options.executor === false ? undefined : new SubprocessExecutor(jobs, feed, options.executor);
+  const executor =
+    options.executor === false ? undefined : new SubprocessExecutor(jobs, feed, options.executor);
   executor?.start();
 
   const graphql = { db: database.db, jobs, feed };

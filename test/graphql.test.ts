@@ -11,25 +11,72 @@ const CREATE = /* GraphQL */ `
       __typename
       ... on CreateJobSuccess {
         job {
-          id name workspace source status fileset spec customFields allowedActions
+          id
+          name
+          workspace
+          source
+          status
+          fileset
+          spec
+          customFields
+          allowedActions
           platformSpec {
             steps {
               name
               executor {
-                __typename provider profile
-                ... on ContainerExecutor { container { image command } resources { numNodes numGpus limits { cpu memory } } }
-                ... on SubprocessExecutor { command }
+                __typename
+                provider
+                profile
+                ... on ContainerExecutor {
+                  container {
+                    image
+                    command
+                  }
+                  resources {
+                    numNodes
+                    numGpus
+                    limits {
+                      cpu
+                      memory
+                    }
+                  }
+                }
+                ... on SubprocessExecutor {
+                  command
+                }
               }
-              environment { name value fromSecret { name } }
-              lifecycle { stalenessTimeoutSeconds pauseDeadlineSeconds }
+              environment {
+                name
+                value
+                fromSecret {
+                  name
+                }
+              }
+              lifecycle {
+                stalenessTimeoutSeconds
+                pauseDeadlineSeconds
+              }
             }
           }
-          steps { name status }
+          steps {
+            name
+            status
+          }
         }
       }
-      ... on Error { message }
-      ... on JobAlreadyExistsError { workspace name }
-      ... on ValidationError { issues { path message } }
+      ... on Error {
+        message
+      }
+      ... on JobAlreadyExistsError {
+        workspace
+        name
+      }
+      ... on ValidationError {
+        issues {
+          path
+          message
+        }
+      }
     }
   }
 `;
@@ -38,9 +85,20 @@ const PAUSE = /* GraphQL */ `
   mutation Pause($workspace: String!, $name: String!) {
     pauseJob(workspace: $workspace, name: $name) {
       __typename
-      ... on PauseJobSuccess { job { name status allowedActions updatedAt } }
-      ... on Error { message }
-      ... on JobStateConflictError { status }
+      ... on PauseJobSuccess {
+        job {
+          name
+          status
+          allowedActions
+          updatedAt
+        }
+      }
+      ... on Error {
+        message
+      }
+      ... on JobStateConflictError {
+        status
+      }
     }
   }
 `;
@@ -107,7 +165,10 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
     const rest = await http(suite.base, 'GET', `${JOBS}/workspaces/${ws}/jobs/fine-tune`);
     expect(rest.body.platform_spec.steps[0]).toMatchObject({
       executor: { provider: 'gpu', profile: 'default', resources: { num_nodes: 1, num_gpus: 8 } },
-      environment: [{ name: 'MODE', value: 'fast' }, { name: 'TOKEN', from_secret: { name: 'hf-token' } }],
+      environment: [
+        { name: 'MODE', value: 'fast' },
+        { name: 'TOKEN', from_secret: { name: 'hf-token' } },
+      ],
       lifecycle: { staleness_timeout_seconds: 60 },
     });
     expect(rest.body.custom_fields).toEqual({ teamName: 'nlp' });
@@ -137,7 +198,11 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
       { name: 'run', executor: { provider: 'SUBPROCESS' } },
       ['input', 'platformSpec', 'steps', '0', 'executor', 'command'],
     ],
-    ['a bad step name', { ...containerStep('X'), name: 'X' }, ['input', 'platformSpec', 'steps', '0', 'name']],
+    [
+      'a bad step name',
+      { ...containerStep('X'), name: 'X' },
+      ['input', 'platformSpec', 'steps', '0', 'name'],
+    ],
     [
       'an environment variable with neither value nor secret',
       { ...containerStep(), environment: [{ name: 'EMPTY' }] },

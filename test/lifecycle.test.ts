@@ -66,8 +66,7 @@ const allowedIn = (status: Status) =>
     return cell === 'deleted' || (typeof cell === 'object' && 'to' in cell);
   });
 
-const cellName = (cell: Cell) =>
-  typeof cell === 'string' ? cell : 'to' in cell ? `→ ${cell.to}` : '409';
+const cellName = (cell: Cell) => (typeof cell === 'string' ? cell : 'to' in cell ? `→ ${cell.to}` : '409');
 
 const upper = (s: string) => s.toUpperCase();
 const capitalized = (s: string) => s[0].toUpperCase() + s.slice(1);
@@ -79,7 +78,13 @@ const JOB_STATE = /* GraphQL */ `
       updatedAt
       errorDetails
       allowedActions
-      events { totalCount nodes { status previousStatus } }
+      events {
+        totalCount
+        nodes {
+          status
+          previousStatus
+        }
+      }
     }
   }
 `;
@@ -119,7 +124,12 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
 
   describe('the action × status table over REST', () => {
     const cases = STATUSES.flatMap((status) =>
-      ACTIONS.map((action) => ({ status, action, cell: ACTION_TABLE[status][action], label: cellName(ACTION_TABLE[status][action]) })),
+      ACTIONS.map((action) => ({
+        status,
+        action,
+        cell: ACTION_TABLE[status][action],
+        label: cellName(ACTION_TABLE[status][action]),
+      })),
     );
 
     it.each(cases)('$action on a $status job: $label', async ({ status, action, cell }) => {
@@ -160,7 +170,13 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
         return;
       }
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: before.id, name, workspace: ws, status: cell.to, created_at: before.created_at });
+      expect(res.body).toMatchObject({
+        id: before.id,
+        name,
+        workspace: ws,
+        status: cell.to,
+        created_at: before.created_at,
+      });
       expect(Date.parse(res.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(before.updated_at));
       expect(after.body).toEqual(res.body);
       // One status change, one event.
@@ -172,7 +188,12 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
 
   describe('the action × status table over GraphQL', () => {
     const cases = STATUSES.flatMap((status) =>
-      ACTIONS.map((action) => ({ status, action, cell: ACTION_TABLE[status][action], label: cellName(ACTION_TABLE[status][action]) })),
+      ACTIONS.map((action) => ({
+        status,
+        action,
+        cell: ACTION_TABLE[status][action],
+        label: cellName(ACTION_TABLE[status][action]),
+      })),
     );
 
     it.each(cases)('$action on a $status job: $label', async ({ status, action, cell }) => {
@@ -288,15 +309,23 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
         return { job: tree.status, steps: tree.steps.map((s: { status: string }) => s.status) };
       };
 
-      expect((await patchStep(ws, name, 'step-a', { status: 'active', status_details: { progress: 0.1 } })).status).toBe(200);
+      expect(
+        (await patchStep(ws, name, 'step-a', { status: 'active', status_details: { progress: 0.1 } })).status,
+      ).toBe(200);
       expect(await statusOf()).toEqual({ job: 'active', steps: ['active', 'created'] });
 
       // Progress reports on the same status merge their details and change no job status.
-      const progress = await patchStep(ws, name, 'step-a', { status: 'active', status_details: { phase: 'tokenize' } });
+      const progress = await patchStep(ws, name, 'step-a', {
+        status: 'active',
+        status_details: { phase: 'tokenize' },
+      });
       expect(progress.status).toBe(200);
       expect(progress.body.status_details).toEqual({ progress: 0.1, phase: 'tokenize' });
 
-      const done = await patchStep(ws, name, 'step-a', { status: 'completed', status_details: { progress: 1 } });
+      const done = await patchStep(ws, name, 'step-a', {
+        status: 'completed',
+        status_details: { progress: 1 },
+      });
       expect(done.status).toBe(200);
       expect(done.body.status_details).toEqual({ progress: 1, phase: 'tokenize' });
       expect(await statusOf()).toEqual({ job: 'pending', steps: ['completed', 'pending'] });
@@ -359,15 +388,21 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
       await patchStep(ws, name, 'step-a', { status: 'completed' });
       await patchStep(ws, name, 'step-b', { status: 'active' });
       const steps = async () =>
-        (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body.steps.map((s: { status: string }) => s.status);
+        (await http(suite.base, 'GET', `${jobPath(ws, name)}/status`)).body.steps.map(
+          (s: { status: string }) => s.status,
+        );
 
       expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/pause`, {})).body.status).toBe('pausing');
       expect(await steps()).toEqual(['completed', 'pausing']);
       await patchStep(ws, name, 'step-b', { status: 'paused' });
-      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/resume`, {})).body.status).toBe('resuming');
+      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/resume`, {})).body.status).toBe(
+        'resuming',
+      );
       expect(await steps()).toEqual(['completed', 'resuming']);
       await patchStep(ws, name, 'step-b', { status: 'active' });
-      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/cancel`, {})).body.status).toBe('cancelling');
+      expect((await http(suite.base, 'POST', `${jobPath(ws, name)}/cancel`, {})).body.status).toBe(
+        'cancelling',
+      );
       expect(await steps()).toEqual(['completed', 'cancelling']);
       await patchStep(ws, name, 'step-b', { status: 'cancelled' });
       expect((await http(suite.base, 'GET', jobPath(ws, name))).body.status).toBe('cancelled');
@@ -406,7 +441,9 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
       await reachStatus(suite.base, ws, name, 'active');
 
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => http(suite.base, 'POST', `${jobPath(ws, name)}/${i % 2 ? 'pause' : 'cancel'}`, {})),
+        Array.from({ length: 20 }, (_, i) =>
+          http(suite.base, 'POST', `${jobPath(ws, name)}/${i % 2 ? 'pause' : 'cancel'}`, {}),
+        ),
       );
       const cancels = results.filter((_, i) => i % 2 === 0);
       const pauses = results.filter((_, i) => i % 2 === 1);
@@ -414,7 +451,11 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
       for (const r of cancels) expect([r.status, r.body.status]).toEqual([200, 'cancelling']);
       for (const r of pauses) {
         if (r.status === 200) expect(r.body.status).toBe('pausing');
-        else expect([r.status, r.body.detail]).toEqual([409, `Cannot pause job '${name}': the job is cancelling.`]);
+        else
+          expect([r.status, r.body.detail]).toEqual([
+            409,
+            `Cannot pause job '${name}': the job is cancelling.`,
+          ]);
       }
       expect((await http(suite.base, 'GET', jobPath(ws, name))).body.status).toBe('cancelling');
 

@@ -4,7 +4,15 @@ import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, useGateway } from './support/gateway.js';
 
-type Job = { id: string; name: string; source: string; project?: string; status: string; created_at: string; updated_at: string };
+type Job = {
+  id: string;
+  name: string;
+  source: string;
+  project?: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+};
 
 describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
   const suite = useGateway(kind);
@@ -23,7 +31,8 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
     expect(res.status).toBe(201);
     return res.body as Job;
   }
-  const act = (ws: string, name: string, action: string) => http(suite.base, 'POST', `${jobs(ws)}/${name}/${action}`, {});
+  const act = (ws: string, name: string, action: string) =>
+    http(suite.base, 'POST', `${jobs(ws)}/${name}/${action}`, {});
   const step = (ws: string, name: string, status: string) =>
     http(suite.base, 'PATCH', `${jobs(ws)}/${name}/steps/step-a/status`, { status });
 
@@ -105,7 +114,9 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
     it('breaks ties stably: identical sources and creation times page without repeats or gaps', async () => {
       const tied = uniqueWorkspace('tied');
       // Created at once, so several share a created_at as well as their source.
-      await Promise.all(Array.from({ length: 7 }, (_, i) => create(tied, `tie-${i}`, { source: 'same-source' })));
+      await Promise.all(
+        Array.from({ length: 7 }, (_, i) => create(tied, `tie-${i}`, { source: 'same-source' })),
+      );
       for (const sort of ['source', '-source', 'created_at', '-created_at', 'updated_at', '-updated_at']) {
         const full = await list(tied, { sort, page_size: 100 });
         const again = await list(tied, { sort, page_size: 100 });
@@ -163,13 +174,19 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
     });
 
     it('filters by source, project and name', async () => {
-      expect(sortedNames((await filtered({ 'filter[source]': 'src-a' })).body.data)).toEqual(['j-created', 'j-paused']);
+      expect(sortedNames((await filtered({ 'filter[source]': 'src-a' })).body.data)).toEqual([
+        'j-created',
+        'j-paused',
+      ]);
       expect(sortedNames((await filtered({ 'filter[source]': 'src-a,src-c' })).body.data)).toEqual([
         'j-active',
         'j-created',
         'j-paused',
       ]);
-      expect(sortedNames((await filtered({ 'filter[project]': 'proj-1' })).body.data)).toEqual(['j-created', 'j-pausing']);
+      expect(sortedNames((await filtered({ 'filter[project]': 'proj-1' })).body.data)).toEqual([
+        'j-created',
+        'j-pausing',
+      ]);
       const byName = await filtered({ 'filter[name]': 'j-active' });
       expect(names(byName.body.data)).toEqual(['j-active']);
       expect(byName.body.filter).toEqual({ name: 'j-active' });
@@ -179,7 +196,11 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       const empty = await filtered({ 'filter[source]': '' });
       expect(empty.body.data).toHaveLength(4);
       expect(empty.body).not.toHaveProperty('filter');
-      const res = await http(suite.base, 'GET', `${JOBS}/workspaces/${ws}/jobs?filter[status]=paused&filter[status]=active`);
+      const res = await http(
+        suite.base,
+        'GET',
+        `${JOBS}/workspaces/${ws}/jobs?filter[status]=paused&filter[status]=active`,
+      );
       expect(sortedNames(res.body.data)).toEqual(['j-active', 'j-paused']);
       expect(res.body.filter).toEqual({ status: 'paused,active' });
     });
@@ -190,22 +211,27 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       expect(res.body.filter).toEqual({ source: 'src-a', status: 'paused' });
     });
 
-    it.each(['created_at', 'updated_at'] as const)('filters %s with $gte and $lte, bounds included', async (field) => {
-      const mid = all[1][field];
-      const at = (j: Job) => Date.parse(j[field]);
-      const gte = await filtered({ [`filter[${field}][$gte]`]: mid });
-      expect(sortedNames(gte.body.data)).toEqual(sortedNames(all.filter((j) => at(j) >= Date.parse(mid))));
-      expect(names(gte.body.data)).toContain(all[1].name);
-      expect(gte.body.filter).toEqual({ [field]: { $gte: mid } });
+    it.each(['created_at', 'updated_at'] as const)(
+      'filters %s with $gte and $lte, bounds included',
+      async (field) => {
+        const mid = all[1][field];
+        const at = (j: Job) => Date.parse(j[field]);
+        const gte = await filtered({ [`filter[${field}][$gte]`]: mid });
+        expect(sortedNames(gte.body.data)).toEqual(sortedNames(all.filter((j) => at(j) >= Date.parse(mid))));
+        expect(names(gte.body.data)).toContain(all[1].name);
+        expect(gte.body.filter).toEqual({ [field]: { $gte: mid } });
 
-      const lte = await filtered({ [`filter[${field}][$lte]`]: mid });
-      expect(sortedNames(lte.body.data)).toEqual(sortedNames(all.filter((j) => at(j) <= Date.parse(mid))));
-      expect(names(lte.body.data)).toContain(all[1].name);
+        const lte = await filtered({ [`filter[${field}][$lte]`]: mid });
+        expect(sortedNames(lte.body.data)).toEqual(sortedNames(all.filter((j) => at(j) <= Date.parse(mid))));
+        expect(names(lte.body.data)).toContain(all[1].name);
 
-      const both = await filtered({ [`filter[${field}][$gte]`]: mid, [`filter[${field}][$lte]`]: mid });
-      expect(sortedNames(both.body.data)).toEqual(sortedNames(all.filter((j) => at(j) === Date.parse(mid))));
-      expect(both.body.filter).toEqual({ [field]: { $gte: mid, $lte: mid } });
-    });
+        const both = await filtered({ [`filter[${field}][$gte]`]: mid, [`filter[${field}][$lte]`]: mid });
+        expect(sortedNames(both.body.data)).toEqual(
+          sortedNames(all.filter((j) => at(j) === Date.parse(mid))),
+        );
+        expect(both.body.filter).toEqual({ [field]: { $gte: mid, $lte: mid } });
+      },
+    );
 
     it('takes plain dates and offsets in time filters', async () => {
       expect((await filtered({ 'filter[created_at][$gte]': '2000-01-01' })).body.data).toHaveLength(4);
@@ -213,7 +239,9 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       const first = all[0].created_at;
       // The same instant written with an offset.
       const shifted = new Date(Date.parse(first) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
-      expect(names((await filtered({ 'filter[created_at][$lte]': shifted })).body.data)).toContain(all[0].name);
+      expect(names((await filtered({ 'filter[created_at][$lte]': shifted })).body.data)).toContain(
+        all[0].name,
+      );
     });
 
     it('reads a time without an offset as UTC, whatever the suite.server’s time zone', async () => {
@@ -258,7 +286,11 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
         const res = await list(uniqueWorkspace(), params);
         expect(res.status).toBe(422);
         expect(res.body.detail).toEqual([
-          expect.objectContaining({ loc: ['query', field], msg: expect.any(String), ...(type ? { type } : {}) }),
+          expect.objectContaining({
+            loc: ['query', field],
+            msg: expect.any(String),
+            ...(type ? { type } : {}),
+          }),
         ]);
       },
     );
@@ -275,11 +307,23 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       expect(new Set(names(seen))).toEqual(new Set(created));
 
       const last = await list(ws, { page: 4, page_size: 3 });
-      expect(last.body.pagination).toEqual({ page: 4, page_size: 3, current_page_size: 1, total_pages: 4, total_results: 10 });
+      expect(last.body.pagination).toEqual({
+        page: 4,
+        page_size: 3,
+        current_page_size: 1,
+        total_pages: 4,
+        total_results: 10,
+      });
       const beyond = await list(ws, { page: 5, page_size: 3 });
       expect(beyond.status).toBe(200);
       expect(beyond.body.data).toEqual([]);
-      expect(beyond.body.pagination).toEqual({ page: 5, page_size: 3, current_page_size: 0, total_pages: 4, total_results: 10 });
+      expect(beyond.body.pagination).toEqual({
+        page: 5,
+        page_size: 3,
+        current_page_size: 0,
+        total_pages: 4,
+        total_results: 10,
+      });
     });
 
     it('pages a filtered list over the filtered total', async () => {

@@ -5,15 +5,37 @@ import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { gql, http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
 
 const PAGE = /* GraphQL */ `
-  query($ws: String!, $first: Int!) {
+  query ($ws: String!, $first: Int!) {
     jobs(workspace: $ws, first: $first) {
       totalCount
       edges {
         node {
-          name status allowedActions
-          platformSpec { steps { name executor { provider } } }
-          steps { name status }
-          events(first: 3) { totalCount nodes { status previousStatus job { name status } } }
+          name
+          status
+          allowedActions
+          platformSpec {
+            steps {
+              name
+              executor {
+                provider
+              }
+            }
+          }
+          steps {
+            name
+            status
+          }
+          events(first: 3) {
+            totalCount
+            nodes {
+              status
+              previousStatus
+              job {
+                name
+                status
+              }
+            }
+          }
         }
       }
     }

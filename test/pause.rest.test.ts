@@ -158,7 +158,9 @@ describe.each(databaseKinds)('pause over REST on $name', (kind) => {
       expect(again.body).toEqual({ detail: `Job 'taken' already exists in workspace '${ws}'.` });
       expect((await http(suite.base, 'GET', `${jobs(ws)}/taken`)).body).toEqual(first.body);
       // The same name in another workspace is another job.
-      expect((await http(suite.base, 'POST', jobs(uniqueWorkspace()), jobWithSteps('taken'))).status).toBe(201);
+      expect((await http(suite.base, 'POST', jobs(uniqueWorkspace()), jobWithSteps('taken'))).status).toBe(
+        201,
+      );
     });
 
     const step = seedJob.platform_spec.steps[0];
@@ -168,38 +170,98 @@ describe.each(databaseKinds)('pause over REST on $name', (kind) => {
     });
 
     it.each([
-      ['missing required fields', { spec: {} }, [
-        { type: 'missing', loc: ['body', 'source'], msg: 'Field required', input: { spec: {} } },
-        { type: 'missing', loc: ['body', 'platform_spec'], msg: 'Field required', input: { spec: {} } },
-      ]],
-      ['a job name that breaks the pattern', { ...seedJob, name: 'Bad--Name' }, [
-        expect.objectContaining({ type: 'string_pattern_mismatch', loc: ['body', 'name'], input: 'Bad--Name' }),
-      ]],
-      ['a step name that breaks the pattern', withStep({ name: 'x' }), [
-        expect.objectContaining({ type: 'string_pattern_mismatch', loc: ['body', 'platform_spec', 'steps', 0, 'name'], input: 'x' }),
-      ]],
-      ['an unknown executor provider', withStep({ executor: { provider: 'tpu', container: { image: 'x' } } }), [
-        expect.objectContaining({
-          type: 'union_tag_invalid',
-          loc: ['body', 'platform_spec', 'steps', 0, 'executor'],
-          ctx: { discriminator: "'provider'", tag: 'tpu', expected_tags: "'cpu', 'gpu', 'gpu_distributed', 'subprocess'" },
-        }),
-      ]],
-      ['a container step without container', withStep({ executor: { provider: 'gpu' } }), [
-        { type: 'missing', loc: ['body', 'platform_spec', 'steps', 0, 'executor', 'container'], msg: 'Field required', input: { provider: 'gpu' } },
-      ]],
-      ['a subprocess step without command', withStep({ executor: { provider: 'subprocess' } }), [
-        expect.objectContaining({ type: 'missing', loc: ['body', 'platform_spec', 'steps', 0, 'executor', 'command'] }),
-      ]],
-      ['duplicate step names', { ...seedJob, platform_spec: { steps: [step, step] } }, [
-        expect.objectContaining({ type: 'value_error', loc: ['body', 'platform_spec', 'steps', 1, 'name'] }),
-      ]],
-      ['no steps', { ...seedJob, platform_spec: { steps: [] } }, [
-        expect.objectContaining({ type: 'too_short', loc: ['body', 'platform_spec', 'steps'] }),
-      ]],
-      ['an environment variable with both value and from_secret', withStep({ environment: [{ name: 'A', value: 'v', from_secret: { name: 's' } }] }), [
-        expect.objectContaining({ type: 'value_error', loc: ['body', 'platform_spec', 'steps', 0, 'environment', 0] }),
-      ]],
+      [
+        'missing required fields',
+        { spec: {} },
+        [
+          { type: 'missing', loc: ['body', 'source'], msg: 'Field required', input: { spec: {} } },
+          { type: 'missing', loc: ['body', 'platform_spec'], msg: 'Field required', input: { spec: {} } },
+        ],
+      ],
+      [
+        'a job name that breaks the pattern',
+        { ...seedJob, name: 'Bad--Name' },
+        [
+          expect.objectContaining({
+            type: 'string_pattern_mismatch',
+            loc: ['body', 'name'],
+            input: 'Bad--Name',
+          }),
+        ],
+      ],
+      [
+        'a step name that breaks the pattern',
+        withStep({ name: 'x' }),
+        [
+          expect.objectContaining({
+            type: 'string_pattern_mismatch',
+            loc: ['body', 'platform_spec', 'steps', 0, 'name'],
+            input: 'x',
+          }),
+        ],
+      ],
+      [
+        'an unknown executor provider',
+        withStep({ executor: { provider: 'tpu', container: { image: 'x' } } }),
+        [
+          expect.objectContaining({
+            type: 'union_tag_invalid',
+            loc: ['body', 'platform_spec', 'steps', 0, 'executor'],
+            ctx: {
+              discriminator: "'provider'",
+              tag: 'tpu',
+              expected_tags: "'cpu', 'gpu', 'gpu_distributed', 'subprocess'",
+            },
+          }),
+        ],
+      ],
+      [
+        'a container step without container',
+        withStep({ executor: { provider: 'gpu' } }),
+        [
+          {
+            type: 'missing',
+            loc: ['body', 'platform_spec', 'steps', 0, 'executor', 'container'],
+            msg: 'Field required',
+            input: { provider: 'gpu' },
+          },
+        ],
+      ],
+      [
+        'a subprocess step without command',
+        withStep({ executor: { provider: 'subprocess' } }),
+        [
+          expect.objectContaining({
+            type: 'missing',
+            loc: ['body', 'platform_spec', 'steps', 0, 'executor', 'command'],
+          }),
+        ],
+      ],
+      [
+        'duplicate step names',
+        { ...seedJob, platform_spec: { steps: [step, step] } },
+        [
+          expect.objectContaining({
+            type: 'value_error',
+            loc: ['body', 'platform_spec', 'steps', 1, 'name'],
+          }),
+        ],
+      ],
+      [
+        'no steps',
+        { ...seedJob, platform_spec: { steps: [] } },
+        [expect.objectContaining({ type: 'too_short', loc: ['body', 'platform_spec', 'steps'] })],
+      ],
+      [
+        'an environment variable with both value and from_secret',
+        withStep({ environment: [{ name: 'A', value: 'v', from_secret: { name: 's' } }] }),
+        [
+          expect.objectContaining({
+            type: 'value_error',
+            loc: ['body', 'platform_spec', 'steps', 0, 'environment', 0],
+          }),
+        ],
+      ],
     ])('answers 422 in the FastAPI format for %s, creating nothing', async (_, body, detail) => {
       const ws = uniqueWorkspace();
       const res = await http(suite.base, 'POST', jobs(ws), body);
@@ -210,28 +272,44 @@ describe.each(databaseKinds)('pause over REST on $name', (kind) => {
     });
 
     it('answers 422 for malformed JSON and for no body at all', async () => {
-      const bad = await http(suite.base, 'POST', jobs('w'), '{"source": ', { 'content-type': 'application/json' });
+      const bad = await http(suite.base, 'POST', jobs('w'), '{"source": ', {
+        'content-type': 'application/json',
+      });
       expect(bad.status).toBe(422);
       expect(bad.body.detail).toEqual([
-        expect.objectContaining({ type: 'json_invalid', loc: ['body', expect.any(Number)], msg: 'JSON decode error' }),
+        expect.objectContaining({
+          type: 'json_invalid',
+          loc: ['body', expect.any(Number)],
+          msg: 'JSON decode error',
+        }),
       ]);
       const none = await http(suite.base, 'POST', jobs('w'));
       expect(none.status).toBe(422);
-      expect(none.body).toEqual({ detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] });
+      expect(none.body).toEqual({
+        detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }],
+      });
     });
 
     it('answers 415 for a body that is not JSON and 413 for one over the limit', async () => {
       const text = await http(suite.base, 'POST', jobs('w'), 'source=x', { 'content-type': 'text/plain' });
       expect(text.status).toBe(415);
       expect(typeof text.body.detail).toBe('string');
-      const huge = await http(suite.base, 'POST', jobs('w'), { ...seedJob, spec: { blob: 'x'.repeat(2 * 1024 * 1024) } });
+      const huge = await http(suite.base, 'POST', jobs('w'), {
+        ...seedJob,
+        spec: { blob: 'x'.repeat(2 * 1024 * 1024) },
+      });
       expect(huge.status).toBe(413);
       expect(typeof huge.body.detail).toBe('string');
     });
 
     it('answers 422 naming the step for a provider/profile that is not configured', async () => {
       const ws = uniqueWorkspace();
-      const res = await http(suite.base, 'POST', jobs(ws), withStep({ executor: { ...step.executor, profile: 'h100-pool' } }));
+      const res = await http(
+        suite.base,
+        'POST',
+        jobs(ws),
+        withStep({ executor: { ...step.executor, profile: 'h100-pool' } }),
+      );
       expect(res.status).toBe(422);
       expect(res.body).toEqual({
         detail: "Step 'preprocess': no execution profile 'h100-pool' is configured for provider 'cpu'.",
@@ -251,10 +329,17 @@ describe.each(databaseKinds)('pause over REST on $name', (kind) => {
 
     it('lists a workspace in pages with the documented envelope', async () => {
       const ws = uniqueWorkspace();
-      for (const name of ['job-one', 'job-two', 'job-three']) await http(suite.base, 'POST', jobs(ws), jobWithSteps(name));
+      for (const name of ['job-one', 'job-two', 'job-three'])
+        await http(suite.base, 'POST', jobs(ws), jobWithSteps(name));
       const page1 = await http(suite.base, 'GET', `${jobs(ws)}?page=1&page_size=2`);
       expect(page1.status).toBe(200);
-      expect(page1.body.pagination).toEqual({ page: 1, page_size: 2, current_page_size: 2, total_pages: 2, total_results: 3 });
+      expect(page1.body.pagination).toEqual({
+        page: 1,
+        page_size: 2,
+        current_page_size: 2,
+        total_pages: 2,
+        total_results: 3,
+      });
       expect(page1.body.sort).toBe('-created_at');
       expect(page1.body).not.toHaveProperty('filter');
       const page2 = await http(suite.base, 'GET', `${jobs(ws)}?page=2&page_size=2`);

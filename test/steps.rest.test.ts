@@ -14,9 +14,15 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
   const suite = useGateway(kind);
 
   const jobs = (ws: string) => `${JOBS}/workspaces/${ws}/jobs`;
-  const steps = (ws: string, job: string, query = '') => http(suite.base, 'GET', `${jobs(ws)}/${job}/steps${query}`);
-  const patchStep = (ws: string, job: string, step: string, body: unknown, headers?: Record<string, string>) =>
-    http(suite.base, 'PATCH', `${jobs(ws)}/${job}/steps/${step}/status`, body, headers);
+  const steps = (ws: string, job: string, query = '') =>
+    http(suite.base, 'GET', `${jobs(ws)}/${job}/steps${query}`);
+  const patchStep = (
+    ws: string,
+    job: string,
+    step: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ) => http(suite.base, 'PATCH', `${jobs(ws)}/${job}/steps/${step}/status`, body, headers);
   async function create(ws: string, name: string, stepCount = 1) {
     const res = await http(suite.base, 'POST', jobs(ws), jobWithSteps(name, stepCount));
     expect(res.status).toBe(201);
@@ -31,7 +37,13 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const job = await create(ws, 'two-steps', 2);
       const res = await steps(ws, 'two-steps');
       expect(res.status).toBe(200);
-      expect(res.body.pagination).toEqual({ page: 1, page_size: 10, current_page_size: 2, total_pages: 1, total_results: 2 });
+      expect(res.body.pagination).toEqual({
+        page: 1,
+        page_size: 10,
+        current_page_size: 2,
+        total_pages: 1,
+        total_results: 2,
+      });
       expect(res.body).not.toHaveProperty('filter');
       expect(res.body.data).toEqual([
         {
@@ -60,7 +72,11 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       await create(ws2, 'first');
 
       const workspace = await steps(ws1, '-', '?page_size=100');
-      expect(keys(workspace.body.data)).toEqual([`${ws1}/first/step-a`, `${ws1}/first/step-b`, `${ws1}/second/step-a`]);
+      expect(keys(workspace.body.data)).toEqual([
+        `${ws1}/first/step-a`,
+        `${ws1}/first/step-b`,
+        `${ws1}/second/step-a`,
+      ]);
       expect(workspace.body.pagination.total_results).toBe(3);
 
       const named = await steps('-', 'first', '?page_size=100');
@@ -73,7 +89,12 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
 
       const everything = await steps('-', '-', '?page_size=1000');
       const mine = keys(everything.body.data).filter((k) => k.startsWith(ws1) || k.startsWith(ws2));
-      expect(mine).toEqual([`${ws1}/first/step-a`, `${ws1}/first/step-b`, `${ws1}/second/step-a`, `${ws2}/first/step-a`]);
+      expect(mine).toEqual([
+        `${ws1}/first/step-a`,
+        `${ws1}/first/step-b`,
+        `${ws1}/second/step-a`,
+        `${ws2}/first/step-a`,
+      ]);
       expect(everything.body.pagination.total_results).toBe(everything.body.data.length);
     });
 
@@ -104,7 +125,13 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       await create(ws, 'many', 5);
       const page2 = await steps(ws, 'many', '?page=2&page_size=2');
       expect(page2.body.data.map((s: Step) => s.name)).toEqual(['step-c', 'step-d']);
-      expect(page2.body.pagination).toEqual({ page: 2, page_size: 2, current_page_size: 2, total_pages: 3, total_results: 5 });
+      expect(page2.body.pagination).toEqual({
+        page: 2,
+        page_size: 2,
+        current_page_size: 2,
+        total_pages: 3,
+        total_results: 5,
+      });
     });
 
     it('answers an empty page for a job that does not exist', async () => {
@@ -117,10 +144,14 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const ws = uniqueWorkspace();
       const badPage = await steps(ws, '-', '?page=0');
       expect(badPage.status).toBe(422);
-      expect(badPage.body.detail).toEqual([expect.objectContaining({ loc: ['query', 'page'], type: 'greater_than_equal' })]);
+      expect(badPage.body.detail).toEqual([
+        expect.objectContaining({ loc: ['query', 'page'], type: 'greater_than_equal' }),
+      ]);
       const badStatus = await steps(ws, '-', '?filter[status]=running');
       expect(badStatus.status).toBe(422);
-      expect(badStatus.body.detail).toEqual([expect.objectContaining({ loc: ['query', 'filter[status]'], type: 'enum' })]);
+      expect(badStatus.body.detail).toEqual([
+        expect.objectContaining({ loc: ['query', 'filter[status]'], type: 'enum' }),
+      ]);
       const unknown = await steps(ws, '-', '?filter[source]=x');
       expect(unknown.status).toBe(400);
       expect(unknown.body).toEqual({ detail: expect.stringContaining("'source'") });
@@ -134,10 +165,14 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const early = await patchStep(ws, 'ordered', 'step-b', { status: 'active' });
       expect(early.status).toBe(409);
       expect(early.body).toEqual({
-        detail: "Cannot move step 'step-b' of job 'ordered' from created to active: step 'step-a' has not completed.",
+        detail:
+          "Cannot move step 'step-b' of job 'ordered' from created to active: step 'step-a' has not completed.",
       });
       expect((await http(suite.base, 'GET', `${jobs(ws)}/ordered`)).body.status).toBe('created');
-      expect((await steps(ws, 'ordered')).body.data.map((s: Step) => s.status)).toEqual(['created', 'created']);
+      expect((await steps(ws, 'ordered')).body.data.map((s: Step) => s.status)).toEqual([
+        'created',
+        'created',
+      ]);
     });
 
     it('cancels the steps that never started when the running one is cancelled', async () => {
@@ -157,7 +192,10 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
     it('answers the updated step', async () => {
       const ws = uniqueWorkspace();
       const job = await create(ws, 'reported');
-      const res = await patchStep(ws, 'reported', 'step-a', { status: 'active', status_details: { pod: 'p-1' } });
+      const res = await patchStep(ws, 'reported', 'step-a', {
+        status: 'active',
+        status_details: { pod: 'p-1' },
+      });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         name: 'step-a',
@@ -189,8 +227,18 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       ['no status', {}, ['body', 'status'], 'missing'],
       ['an unknown status', { status: 'running' }, ['body', 'status'], 'enum'],
       ['an upper-case status', { status: 'ACTIVE' }, ['body', 'status'], 'enum'],
-      ['status_details that is not an object', { status: 'active', status_details: 'fine' }, ['body', 'status_details'], 'dict_type'],
-      ['error_details that is not an object', { status: 'error', error_details: ['x'] }, ['body', 'error_details'], 'dict_type'],
+      [
+        'status_details that is not an object',
+        { status: 'active', status_details: 'fine' },
+        ['body', 'status_details'],
+        'dict_type',
+      ],
+      [
+        'error_details that is not an object',
+        { status: 'error', error_details: ['x'] },
+        ['body', 'error_details'],
+        'dict_type',
+      ],
       ['a body that is not an object', ['active'], ['body'], undefined],
     ])('answers 422 in the FastAPI format for %s, changing nothing', async (_, body, loc, type) => {
       const ws = uniqueWorkspace();
@@ -208,14 +256,22 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       await create(ws, 'validated');
       const noStatus = await patchStep(ws, 'validated', 'step-a', { status_details: {} });
       expect(noStatus.body).toEqual({
-        detail: [{ type: 'missing', loc: ['body', 'status'], msg: 'Field required', input: { status_details: {} } }],
+        detail: [
+          { type: 'missing', loc: ['body', 'status'], msg: 'Field required', input: { status_details: {} } },
+        ],
       });
       const none = await patchStep(ws, 'validated', 'step-a', undefined);
       expect(none.status).toBe(422);
-      expect(none.body).toEqual({ detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] });
-      const bad = await patchStep(ws, 'validated', 'step-a', '{"status": ', { 'content-type': 'application/json' });
+      expect(none.body).toEqual({
+        detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }],
+      });
+      const bad = await patchStep(ws, 'validated', 'step-a', '{"status": ', {
+        'content-type': 'application/json',
+      });
       expect(bad.status).toBe(422);
-      expect(bad.body.detail).toEqual([expect.objectContaining({ type: 'json_invalid', loc: ['body', expect.any(Number)] })]);
+      expect(bad.body.detail).toEqual([
+        expect.objectContaining({ type: 'json_invalid', loc: ['body', expect.any(Number)] }),
+      ]);
     });
   });
 
@@ -242,12 +298,23 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
           { ...runtime('step-b', 'created'), tasks: [] },
         ],
       });
-      expect(Object.keys(res.body)).toEqual(['id', 'name', 'status', 'status_details', 'error_details', 'created_at', 'updated_at', 'steps']);
+      expect(Object.keys(res.body)).toEqual([
+        'id',
+        'name',
+        'status',
+        'status_details',
+        'error_details',
+        'created_at',
+        'updated_at',
+        'steps',
+      ]);
       expect(res.body.id).toBe(job.id);
       expect(res.body.created_at).toBe(job.created_at);
       expect(res.body.steps[0].status_details).toEqual({ progress: 0.5 });
       const listed = (await steps(ws, 'tree')).body.data;
-      expect(res.body.steps.map((s: { id: string }) => s.id)).toEqual(listed.map((s: { id: string }) => s.id));
+      expect(res.body.steps.map((s: { id: string }) => s.id)).toEqual(
+        listed.map((s: { id: string }) => s.id),
+      );
     });
 
     it('answers 404 for a missing job', async () => {
@@ -262,12 +329,9 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
     const res = await http(suite.base, 'GET', `${JOBS}/execution-profiles`);
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body)).toBe(true);
-    expect(res.body.map((p: { provider: string; profile: string }) => `${p.provider}/${p.profile}`).sort()).toEqual([
-      'cpu/default',
-      'gpu/default',
-      'gpu_distributed/default',
-      'subprocess/default',
-    ]);
+    expect(
+      res.body.map((p: { provider: string; profile: string }) => `${p.provider}/${p.profile}`).sort(),
+    ).toEqual(['cpu/default', 'gpu/default', 'gpu_distributed/default', 'subprocess/default']);
   });
 
   describe('resume, cancel and delete', () => {
@@ -290,7 +354,9 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       const res = await http(suite.base, 'POST', `${jobs(ws)}/stopped/cancel`, {});
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('cancelling');
-      expect((await http(suite.base, 'GET', `${jobs(ws)}/stopped/status`)).body.steps[0].status).toBe('cancelling');
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/stopped/status`)).body.steps[0].status).toBe(
+        'cancelling',
+      );
       expect((await patchStep(ws, 'stopped', 'step-a', { status: 'cancelled' })).status).toBe(200);
       expect((await http(suite.base, 'GET', `${jobs(ws)}/stopped`)).body.status).toBe('cancelled');
     });
@@ -315,7 +381,9 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect((await http(suite.base, 'GET', `${jobs(ws)}/finished`)).status).toBe(404);
       expect((await http(suite.base, 'GET', `${jobs(ws)}/finished/status`)).status).toBe(404);
       expect((await steps(ws, 'finished')).body.data).toEqual([]);
-      expect((await http(suite.base, 'GET', jobs(ws))).body.data.map((j: { name: string }) => j.name)).toEqual(['kept']);
+      expect(
+        (await http(suite.base, 'GET', jobs(ws))).body.data.map((j: { name: string }) => j.name),
+      ).toEqual(['kept']);
       const again = await http(suite.base, 'DELETE', `${jobs(ws)}/finished`);
       expect(again.status).toBe(404);
       expect(again.body).toEqual({ detail: `Job 'finished' not found in workspace '${ws}'.` });
@@ -325,7 +393,11 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
 
     it('answers 404 for resume, cancel and delete of a missing job', async () => {
       const ws = uniqueWorkspace();
-      for (const [method, suffix] of [['POST', '/resume'], ['POST', '/cancel'], ['DELETE', '']]) {
+      for (const [method, suffix] of [
+        ['POST', '/resume'],
+        ['POST', '/cancel'],
+        ['DELETE', ''],
+      ]) {
         const res = await http(suite.base, method, `${jobs(ws)}/ghost${suffix}`);
         expect(res.status, `${method} ${suffix}`).toBe(404);
         expect(res.body).toEqual({ detail: `Job 'ghost' not found in workspace '${ws}'.` });

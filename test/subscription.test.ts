@@ -3,24 +3,51 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { gql, http, JOBS, type RunningGateway, startGateway, subscribe, useGateway, wsClient } from './support/gateway.js';
+import {
+  gql,
+  http,
+  JOBS,
+  type RunningGateway,
+  startGateway,
+  subscribe,
+  useGateway,
+  wsClient,
+} from './support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from './support/process.js';
 
 const JOB_STATUS = /* GraphQL */ `
-  subscription($workspace: String!, $name: String!, $after: String) {
+  subscription ($workspace: String!, $name: String!, $after: String) {
     jobStatus(workspace: $workspace, name: $name, after: $after) {
-      cursor status previousStatus occurredAt job { name status }
+      cursor
+      status
+      previousStatus
+      occurredAt
+      job {
+        name
+        status
+      }
     }
   }
 `;
 const JOB_EVENTS = /* GraphQL */ `
-  subscription($workspace: String!, $after: String) {
-    jobEvents(workspace: $workspace, after: $after) { cursor status previousStatus job { name } }
+  subscription ($workspace: String!, $after: String) {
+    jobEvents(workspace: $workspace, after: $after) {
+      cursor
+      status
+      previousStatus
+      job {
+        name
+      }
+    }
   }
 `;
 
-type StatusEvent = { jobStatus: { cursor: string; status: string; previousStatus: string | null; job: { name: string } } };
-type WorkspaceEvent = { jobEvents: { cursor: string; status: string; previousStatus: string | null; job: { name: string } } };
+type StatusEvent = {
+  jobStatus: { cursor: string; status: string; previousStatus: string | null; job: { name: string } };
+};
+type WorkspaceEvent = {
+  jobEvents: { cursor: string; status: string; previousStatus: string | null; job: { name: string } };
+};
 
 const jobPath = (ws: string, name: string) => `${JOBS}/workspaces/${ws}/jobs/${name}`;
 const patchStep = (base: string, ws: string, name: string, status: string, step = 'step-a') =>
@@ -35,16 +62,29 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     const client = wsClient(suite.base);
     const sub = subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name: 'watched' });
     await sub.until(() => sub.received.length === 1);
-    expect(sub.received[0].jobStatus).toMatchObject({ status: 'CREATED', previousStatus: null, job: { name: 'watched' } });
+    expect(sub.received[0].jobStatus).toMatchObject({
+      status: 'CREATED',
+      previousStatus: null,
+      job: { name: 'watched' },
+    });
 
     expect((await http(suite.base, 'POST', `${jobPath(ws, 'watched')}/pause`, {})).status).toBe(200);
     await sub.until(() => sub.received.length === 2);
-    expect(sub.received[1].jobStatus).toMatchObject({ status: 'PAUSING', previousStatus: 'CREATED', job: { status: 'PAUSING' } });
+    expect(sub.received[1].jobStatus).toMatchObject({
+      status: 'PAUSING',
+      previousStatus: 'CREATED',
+      job: { status: 'PAUSING' },
+    });
 
     await http(suite.base, 'POST', `${jobPath(ws, 'watched')}/cancel`, {});
     await patchStep(suite.base, ws, 'watched', 'cancelled');
     await sub.until(() => sub.completed);
-    expect(sub.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'PAUSING', 'CANCELLING', 'CANCELLED']);
+    expect(sub.received.map((r) => r.jobStatus.status)).toEqual([
+      'CREATED',
+      'PAUSING',
+      'CANCELLING',
+      'CANCELLED',
+    ]);
     expect(sub.errors).toEqual([]);
     await client.dispose();
   });
@@ -90,7 +130,11 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     await http(suite.base, 'POST', `${jobPath(ws, 'flaky')}/resume`, {});
 
     const second = wsClient(suite.base);
-    const after = subscribe<StatusEvent>(second, JOB_STATUS, { workspace: ws, name: 'flaky', after: lastSeen });
+    const after = subscribe<StatusEvent>(second, JOB_STATUS, {
+      workspace: ws,
+      name: 'flaky',
+      after: lastSeen,
+    });
     await after.until(() => after.received.length === 3);
     await patchStep(suite.base, ws, 'flaky', 'active');
     await after.until(() => after.received.length === 4);
@@ -109,7 +153,10 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     const client = wsClient(suite.base);
     // Start from a known cursor: the writers need not wait for the subscription to be live.
     await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('marker'));
-    const marker = await gql(suite.base, `{ job(workspace: "${ws}", name: "marker") { events { nodes { cursor } } } }`);
+    const marker = await gql(
+      suite.base,
+      `{ job(workspace: "${ws}", name: "marker") { events { nodes { cursor } } } }`,
+    );
     const start = marker.data.job.events.nodes[0].cursor;
     const sub = subscribe<WorkspaceEvent>(client, JOB_EVENTS, { workspace: ws, after: start });
     await Promise.all(
@@ -138,7 +185,10 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
   });
 });
 
-async function sub_until_status(sub: { received: StatusEvent[]; until: (p: () => boolean) => Promise<void> }, status: string) {
+async function sub_until_status(
+  sub: { received: StatusEvent[]; until: (p: () => boolean) => Promise<void> },
+  status: string,
+) {
   await sub.until(() => sub.received.some((r) => r.jobStatus.status === status));
 }
 
@@ -175,7 +225,12 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('across server pro
     await http(remote.url, 'POST', `${jobPath(ws, 'shared')}/resume`, {});
     for (const sub of [subHere, subThere]) {
       await sub.until(() => sub.received.length === 4);
-      expect(sub.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'PAUSING', 'PAUSED', 'RESUMING']);
+      expect(sub.received.map((r) => r.jobStatus.status)).toEqual([
+        'CREATED',
+        'PAUSING',
+        'PAUSED',
+        'RESUMING',
+      ]);
     }
     await here.dispose();
     await there.dispose();
@@ -184,7 +239,8 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('across server pro
   it('every subscriber gets every event once, in order, although its listening connection is killed mid-stream', async () => {
     const ws = uniqueWorkspace();
     const names = Array.from({ length: 5 }, (_, i) => `survivor-${i}`);
-    for (const name of names) await http(remote.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 20));
+    for (const name of names)
+      await http(remote.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name, 20));
     const client = wsClient(local.url);
     const subs = names.map((name) => subscribe<StatusEvent>(client, JOB_STATUS, { workspace: ws, name }));
     const all = subscribe<WorkspaceEvent>(client, JOB_EVENTS, { workspace: ws, after: '0-0' });
@@ -212,7 +268,12 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('across server pro
     expect(killed).toBeGreaterThan(0);
 
     // The current state, then per step ACTIVE and PENDING (the next step starts), the last COMPLETED.
-    const expected = ['CREATED', ...Array.from({ length: 19 }, () => ['ACTIVE', 'PENDING']).flat(), 'ACTIVE', 'COMPLETED'];
+    const expected = [
+      'CREATED',
+      ...Array.from({ length: 19 }, () => ['ACTIVE', 'PENDING']).flat(),
+      'ACTIVE',
+      'COMPLETED',
+    ];
     const perJob = expected.length;
     for (const sub of subs) await sub.until(() => sub.received.length === perJob, 15_000);
     for (const sub of subs) {

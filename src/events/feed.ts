@@ -162,12 +162,12 @@ export class StatusEventFeed {
       this.readAgain = false;
       let rows: EventRow[];
       try {
-        rows = (await this.db
+        rows = await this.db
           .select(eventColumns)
           .from(jobStatusEvents)
           .where(and(after(this.position), settled))
           .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id))
-          .limit(READ_BATCH));
+          .limit(READ_BATCH);
       } catch {
         // The database is unreachable for now; the next wake or poll tries again.
         return;

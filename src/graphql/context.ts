@@ -36,7 +36,10 @@ export function createLoaders(db: Database, feed: StatusEventFeed): Loaders {
   return {
     get jobById() {
       return (jobById ??= new DataLoader(async (ids: readonly string[]) => {
-        const rows = await db.select().from(jobsTable).where(inArray(jobsTable.id, [...ids]));
+        const rows = await db
+          .select()
+          .from(jobsTable)
+          .where(inArray(jobsTable.id, [...ids]));
         const records = new Map((await repo.withSteps(db, rows)).map((r) => [r.id, r]));
         return ids.map((id) => records.get(id) ?? null);
       }));

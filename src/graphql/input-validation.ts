@@ -31,6 +31,8 @@ export class InputValidationError extends Error {
 
   /** A spec problem found by the service, located inside `argument`. */
   static fromSpec(error: InvalidJobSpecError, argument: string): InputValidationError {
-    return new InputValidationError([{ path: [argument, ...toGraphQLPath(error.path)], message: error.message }]);
+    return new InputValidationError([
+      { path: [argument, ...toGraphQLPath(error.path)], message: error.message },
+    ]);
   }
 }

@@ -50,7 +50,9 @@ export class StepTransitionError extends Error {
     readonly to: JobStatus,
     reason?: string,
   ) {
-    super(`Cannot move step '${stepName}' of job '${jobName}' from ${from} to ${to}${reason ? `: ${reason}` : ''}.`);
+    super(
+      `Cannot move step '${stepName}' of job '${jobName}' from ${from} to ${to}${reason ? `: ${reason}` : ''}.`,
+    );
   }
 }
 

@@ -35,4 +35,3 @@ export function generateJobName(source: string): string {
   if (prefix === '') prefix = 'job';
   return `${prefix}-${randomString(LOWER_ALNUM, 8)}`;
 }
-

@@ -42,7 +42,12 @@ export async function lockJob(db: Database, workspace: string, name: string): Pr
 export interface StatusChange {
   steps: { id: string; changes: Partial<JobStepRow> }[];
   job?: { id: string; changes: Partial<JobRow> };
-  event?: { job: Pick<JobRow, 'id' | 'workspace' | 'name'>; previousStatus: JobStatus | null; status: JobStatus; occurredAt: Date };
+  event?: {
+    job: Pick<JobRow, 'id' | 'workspace' | 'name'>;
+    previousStatus: JobStatus | null;
+    status: JobStatus;
+    occurredAt: Date;
+  };
 }
 
 /**
@@ -51,8 +56,12 @@ export interface StatusChange {
  */
 export async function saveStatusChange(db: Database, change: StatusChange): Promise<void> {
   const writes: SQL[] = [
-    ...change.steps.map(({ id, changes }) => db.update(jobSteps).set(changes).where(eq(jobSteps.id, id)).getSQL()),
-    ...(change.job ? [db.update(jobs).set(change.job.changes).where(eq(jobs.id, change.job.id)).getSQL()] : []),
+    ...change.steps.map(({ id, changes }) =>
+      db.update(jobSteps).set(changes).where(eq(jobSteps.id, id)).getSQL(),
+    ),
+    ...(change.job
+      ? [db.update(jobs).set(change.job.changes).where(eq(jobs.id, change.job.id)).getSQL()]
+      : []),
     ...(change.event ? [insertStatusEvent(db, change.event).getSQL()] : []),
   ];
   if (writes.length === 0) return;
@@ -142,7 +151,10 @@ export interface JobListQuery {
 
 const sortColumns = { created_at: jobs.createdAt, updated_at: jobs.updatedAt, source: jobs.source };
 
-function timeConditions(column: typeof jobs.createdAt | typeof jobs.updatedAt, range: TimeRange | undefined): SQL[] {
+function timeConditions(
+  column: typeof jobs.createdAt | typeof jobs.updatedAt,
+  range: TimeRange | undefined,
+): SQL[] {
   if (!range) return [];
   const out: SQL[] = [];
   if (range.gte) out.push(gte(column, range.gte));
@@ -185,7 +197,6 @@ export async function listJobs(
   return { rows, total };
 }
 
-
 export interface StepListQuery {
   /** Undefined means every workspace (the API's `-`). */
   workspace?: string;
@@ -203,7 +214,10 @@ export interface StepListQuery {
 export type StepWithJob = { step: JobStepRow; job: { workspace: string; name: string } };
 
 /** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
-export async function listSteps(db: Database, query: StepListQuery): Promise<{ rows: StepWithJob[]; total: number }> {
+export async function listSteps(
+  db: Database,
+  query: StepListQuery,
+): Promise<{ rows: StepWithJob[]; total: number }> {
   const where = and(
     query.workspace !== undefined ? eq(jobs.workspace, query.workspace) : undefined,
     query.jobName !== undefined ? eq(jobs.name, query.jobName) : undefined,
@@ -263,7 +277,12 @@ export async function pageJobs(
   const limit = 'last' in query.take ? query.take.last : query.take.first;
   const direction = ascending !== fromEnd ? asc : desc;
   const [rows, [{ total }]] = await Promise.all([
-    db.select().from(jobs).where(where).orderBy(direction(column), direction(jobs.id)).limit(limit + 1),
+    db
+      .select()
+      .from(jobs)
+      .where(where)
+      .orderBy(direction(column), direction(jobs.id))
+      .limit(limit + 1),
     db.select({ total: count() }).from(jobs).where(jobFilterConditions(workspace, query.filter)),
   ]);
   const hasMore = rows.length > limit;
@@ -272,5 +291,8 @@ export async function pageJobs(
 }
 
 export function keyOf(row: JobRow, field: SortField): JobKey {
-  return { value: field === 'source' ? row.source : row[field === 'created_at' ? 'createdAt' : 'updatedAt'], id: row.id };
+  return {
+    value: field === 'source' ? row.source : row[field === 'created_at' ? 'createdAt' : 'updatedAt'],
+    id: row.id,
+  };
 }

@@ -261,7 +261,8 @@ export class JobsService {
       );
       // The table and the step rules must agree; a mismatch is a bug, not a user error.
       const derived = deriveJobStatus(statuses);
-      if (derived !== outcome.to) throw new Error(`${action} moved steps to ${derived}, expected ${outcome.to}`);
+      if (derived !== outcome.to)
+        throw new Error(`${action} moved steps to ${derived}, expected ${outcome.to}`);
       await repo.saveStatusChange(tx, {
         steps: moved.map((step) => ({ id: step.id, changes: { status: step.status, updatedAt: now } })),
         job: { id: job.id, changes: { status: outcome.to, updatedAt: now } },

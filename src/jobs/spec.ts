@@ -85,22 +85,20 @@ export const stepSpec = z.object({
   lifecycle: stepLifecycle.optional(),
 });
 
-export const jobSpec = z
-  .object({ steps: z.array(stepSpec).min(1) })
-  .superRefine((spec, ctx) => {
-    const seen = new Set<string>();
-    spec.steps.forEach((step, index) => {
-      if (seen.has(step.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['steps', index, 'name'],
-          message: `step name '${step.name}' is used more than once`,
-          input: step.name,
-        });
-      }
-      seen.add(step.name);
-    });
+export const jobSpec = z.object({ steps: z.array(stepSpec).min(1) }).superRefine((spec, ctx) => {
+  const seen = new Set<string>();
+  spec.steps.forEach((step, index) => {
+    if (seen.has(step.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', index, 'name'],
+        message: `step name '${step.name}' is used more than once`,
+        input: step.name,
+      });
+    }
+    seen.add(step.name);
   });
+});
 
 export const createJobRequest = z.object({
   name: resourceName.optional(),

@@ -36,7 +36,9 @@ export async function readJsonBody(c: Context): Promise<unknown> {
 export async function requireJsonBody(c: Context): Promise<unknown> {
   const body = await readJsonBody(c);
   if (body === undefined) {
-    throw new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
+    throw new RequestValidationError([
+      { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+    ]);
   }
   return body;
 }

@@ -16,9 +16,21 @@ export class UnknownFilterError extends Error {
 }
 
 const integer = (min: number, max: number, fallback: number) =>
-  z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max)).default(fallback);
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+      z.number().int().min(min).max(max),
+    )
+    .default(fallback);
 
-export const SORT_VALUES = ['created_at', '-created_at', 'updated_at', '-updated_at', 'source', '-source'] as const;
+export const SORT_VALUES = [
+  'created_at',
+  '-created_at',
+  'updated_at',
+  '-updated_at',
+  'source',
+  '-source',
+] as const;
 
 export const pageQuery = z.object({
   page: integer(1, 1_000_000, 1),
@@ -50,10 +62,17 @@ function parseFilterKey(key: string): { field: string; op?: string } | undefined
   return match ? { field: match[1], op: match[2] } : undefined;
 }
 
-const splitList = (value: string) => value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+const splitList = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 
 /** Reads `filter[…]` parameters for the given fields; unknown fields are a 400, bad values a 422. */
-export function parseFilter(params: URLSearchParams, known: readonly string[] = [...LIST_FIELDS, ...TIME_FIELDS]): ParsedFilter {
+export function parseFilter(
+  params: URLSearchParams,
+  known: readonly string[] = [...LIST_FIELDS, ...TIME_FIELDS],
+): ParsedFilter {
   const filter: JobListFilter = {};
   const echo: Record<string, unknown> = {};
   const problems: ValidationDetail[] = [];
@@ -65,11 +84,21 @@ export function parseFilter(params: URLSearchParams, known: readonly string[] = 
     if ((TIME_FIELDS as readonly string[]).includes(field)) {
       const bound = op && TIME_OPS[op as keyof typeof TIME_OPS];
       if (!bound) {
-        problems.push({ type: 'value_error', loc: ['query', key], msg: `Value error, use ${field} with one of ${Object.keys(TIME_OPS).join(', ')}, e.g. filter[${field}][$gte]`, input: value });
+        problems.push({
+          type: 'value_error',
+          loc: ['query', key],
+          msg: `Value error, use ${field} with one of ${Object.keys(TIME_OPS).join(', ')}, e.g. filter[${field}][$gte]`,
+          input: value,
+        });
         continue;
       }
       if (!timestamp.safeParse(value).success) {
-        problems.push({ type: 'datetime_from_date_parsing', loc: ['query', key], msg: 'Input should be a valid datetime or date', input: value });
+        problems.push({
+          type: 'datetime_from_date_parsing',
+          loc: ['query', key],
+          msg: 'Input should be a valid datetime or date',
+          input: value,
+        });
         continue;
       }
       const range = ((filter as Record<string, TimeRange>)[field] ??= {});
@@ -78,7 +107,12 @@ export function parseFilter(params: URLSearchParams, known: readonly string[] = 
       continue;
     }
     if (op) {
-      problems.push({ type: 'value_error', loc: ['query', key], msg: `Value error, filter[${field}] takes no operator`, input: value });
+      problems.push({
+        type: 'value_error',
+        loc: ['query', key],
+        msg: `Value error, filter[${field}] takes no operator`,
+        input: value,
+      });
       continue;
     }
     const values = splitList(value);
@@ -88,12 +122,21 @@ export function parseFilter(params: URLSearchParams, known: readonly string[] = 
       const statuses = statusList.safeParse(values);
       if (!statuses.success) {
         const bad = values.find((v) => !(JOB_STATUSES as readonly string[]).includes(v));
-        problems.push({ type: 'enum', loc: ['query', key], msg: `Input should be ${JOB_STATUSES.map((s) => `'${s}'`).join(', ')}`, input: bad, ctx: { expected: JOB_STATUSES.join(', ') } });
+        problems.push({
+          type: 'enum',
+          loc: ['query', key],
+          msg: `Input should be ${JOB_STATUSES.map((s) => `'${s}'`).join(', ')}`,
+          input: bad,
+          ctx: { expected: JOB_STATUSES.join(', ') },
+        });
         continue;
       }
       filter.status = [...(filter.status ?? []), ...(statuses.data as JobStatus[])];
     } else {
-      (filter as Record<string, string[]>)[field] = [...((filter as Record<string, string[]>)[field] ?? []), ...values];
+      (filter as Record<string, string[]>)[field] = [
+        ...((filter as Record<string, string[]>)[field] ?? []),
+        ...values,
+      ];
     }
     // A repeated filter widens the match, so the echo shows every value given.
     echo[field] = echo[field] === undefined ? value : `${echo[field]},${value}`;
@@ -108,7 +151,10 @@ export function parseSort(sort: (typeof SORT_VALUES)[number]): { field: SortFiel
     : { field: sort as SortField, descending: false };
 }
 
-export function parsePaging<S extends typeof pageQuery | typeof jobListQuery>(schema: S, params: URLSearchParams): z.infer<S> {
+export function parsePaging<S extends typeof pageQuery | typeof jobListQuery>(
+  schema: S,
+  params: URLSearchParams,
+): z.infer<S> {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = params.get(key);

@@ -41,7 +41,10 @@ const typeNames: Record<string, [string, string]> = {
   array: ['list_type', 'Input should be a valid list'],
 };
 
-function describe(issue: z.core.$ZodIssue, input: unknown): Omit<ValidationDetail, 'loc'> & { path: PropertyKey[] } {
+function describe(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+): Omit<ValidationDetail, 'loc'> & { path: PropertyKey[] } {
   const path = [...issue.path];
   const value = valueAt(input, path);
   switch (issue.code) {
@@ -50,40 +53,95 @@ function describe(issue: z.core.$ZodIssue, input: unknown): Omit<ValidationDetai
         return { path, type: 'missing', msg: 'Field required', input: valueAt(input, path.slice(0, -1)) };
       }
       if ((issue.expected === 'number' || issue.expected === 'int') && typeof value === 'string') {
-        return { path, type: 'int_parsing', msg: 'Input should be a valid integer, unable to parse string as an integer', input: value };
+        return {
+          path,
+          type: 'int_parsing',
+          msg: 'Input should be a valid integer, unable to parse string as an integer',
+          input: value,
+        };
       }
       if (issue.expected === 'int' && typeof value === 'number') {
-        return { path, type: 'int_from_float', msg: 'Input should be a valid integer, got a number with a fractional part', input: value };
+        return {
+          path,
+          type: 'int_from_float',
+          msg: 'Input should be a valid integer, got a number with a fractional part',
+          input: value,
+        };
       }
-      const [type, msg] = typeNames[issue.expected] ?? ['type_error', `Input should be a valid ${issue.expected}`];
+      const [type, msg] = typeNames[issue.expected] ?? [
+        'type_error',
+        `Input should be a valid ${issue.expected}`,
+      ];
       return { path, type, msg, input: value };
     }
     case 'too_small': {
       const min = Number(issue.minimum);
       if (issue.origin === 'string') {
-        return { path, type: 'string_too_short', msg: `String should have at least ${plural(min, 'character')}`, input: value, ctx: { min_length: min } };
+        return {
+          path,
+          type: 'string_too_short',
+          msg: `String should have at least ${plural(min, 'character')}`,
+          input: value,
+          ctx: { min_length: min },
+        };
       }
       if (issue.origin === 'array') {
         const actual = Array.isArray(value) ? value.length : 0;
-        return { path, type: 'too_short', msg: `List should have at least ${plural(min, 'item')} after validation, not ${actual}`, input: value, ctx: { field_type: 'List', min_length: min, actual_length: actual } };
+        return {
+          path,
+          type: 'too_short',
+          msg: `List should have at least ${plural(min, 'item')} after validation, not ${actual}`,
+          input: value,
+          ctx: { field_type: 'List', min_length: min, actual_length: actual },
+        };
       }
-      return { path, type: 'greater_than_equal', msg: `Input should be greater than or equal to ${min}`, input: value, ctx: { ge: min } };
+      return {
+        path,
+        type: 'greater_than_equal',
+        msg: `Input should be greater than or equal to ${min}`,
+        input: value,
+        ctx: { ge: min },
+      };
     }
     case 'too_big': {
       const max = Number(issue.maximum);
       if (issue.origin === 'string') {
-        return { path, type: 'string_too_long', msg: `String should have at most ${plural(max, 'character')}`, input: value, ctx: { max_length: max } };
+        return {
+          path,
+          type: 'string_too_long',
+          msg: `String should have at most ${plural(max, 'character')}`,
+          input: value,
+          ctx: { max_length: max },
+        };
       }
       if (issue.origin === 'array') {
         const actual = Array.isArray(value) ? value.length : 0;
-        return { path, type: 'too_long', msg: `List should have at most ${plural(max, 'item')} after validation, not ${actual}`, input: value, ctx: { field_type: 'List', max_length: max, actual_length: actual } };
+        return {
+          path,
+          type: 'too_long',
+          msg: `List should have at most ${plural(max, 'item')} after validation, not ${actual}`,
+          input: value,
+          ctx: { field_type: 'List', max_length: max, actual_length: actual },
+        };
       }
-      return { path, type: 'less_than_equal', msg: `Input should be less than or equal to ${max}`, input: value, ctx: { le: max } };
+      return {
+        path,
+        type: 'less_than_equal',
+        msg: `Input should be less than or equal to ${max}`,
+        input: value,
+        ctx: { le: max },
+      };
     }
     case 'invalid_format': {
       if (issue.format === 'regex') {
         const pattern = (issue as { pattern?: string }).pattern?.replace(/^\/|\/[a-z]*$/g, '') ?? '';
-        return { path, type: 'string_pattern_mismatch', msg: `String should match pattern '${pattern}'`, input: value, ctx: { pattern } };
+        return {
+          path,
+          type: 'string_pattern_mismatch',
+          msg: `String should match pattern '${pattern}'`,
+          input: value,
+          ctx: { pattern },
+        };
       }
       return { path, type: 'value_error', msg: `Value error, ${issue.message}`, input: value };
     }
@@ -94,7 +152,13 @@ function describe(issue: z.core.$ZodIssue, input: unknown): Omit<ValidationDetai
         const unionPath = path.slice(0, -1);
         const expected = (tagged.options ?? []).map((o) => `'${String(o)}'`).join(', ');
         if (value === undefined) {
-          return { path: unionPath, type: 'union_tag_not_found', msg: `Unable to extract tag using discriminator '${tagged.discriminator}'`, input: valueAt(input, unionPath), ctx: { discriminator: `'${tagged.discriminator}'` } };
+          return {
+            path: unionPath,
+            type: 'union_tag_not_found',
+            msg: `Unable to extract tag using discriminator '${tagged.discriminator}'`,
+            input: valueAt(input, unionPath),
+            ctx: { discriminator: `'${tagged.discriminator}'` },
+          };
         }
         return {
           path: unionPath,
@@ -112,18 +176,31 @@ function describe(issue: z.core.$ZodIssue, input: unknown): Omit<ValidationDetai
         return { path, type: 'missing', msg: 'Field required', input: valueAt(input, path.slice(0, -1)) };
       }
       const expected = issue.values.map((v) => `'${String(v)}'`);
-      const list = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : expected[0];
+      const list =
+        expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : expected[0];
       return { path, type: 'enum', msg: `Input should be ${list}`, input: value, ctx: { expected: list } };
     }
     default:
-      return { path, type: 'value_error', msg: `Value error, ${issue.message}`, input: value, ctx: { error: issue.message } };
+      return {
+        path,
+        type: 'value_error',
+        msg: `Value error, ${issue.message}`,
+        input: value,
+        ctx: { error: issue.message },
+      };
   }
 }
 
 export function validationDetails(error: z.ZodError, root: LocRoot, input: unknown): ValidationDetail[] {
   return error.issues.map((issue) => {
     const { path, ...rest } = describe(issue, input);
-    return { type: rest.type, loc: [root, ...(path as (string | number)[])], msg: rest.msg, input: rest.input, ...(rest.ctx ? { ctx: rest.ctx } : {}) };
+    return {
+      type: rest.type,
+      loc: [root, ...(path as (string | number)[])],
+      msg: rest.msg,
+      input: rest.input,
+      ...(rest.ctx ? { ctx: rest.ctx } : {}),
+    };
   });
 }
 

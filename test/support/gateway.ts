@@ -107,7 +107,10 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
       if (predicate()) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`timed out; received ${JSON.stringify(received)} errors ${JSON.stringify(errors)}`)),
+          () =>
+            reject(
+              new Error(`timed out; received ${JSON.stringify(received)} errors ${JSON.stringify(errors)}`),
+            ),
           timeoutMs,
         );
         const check = () => {
@@ -126,7 +129,10 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
  * One gateway over a fresh database of `kind` for the enclosing describe block. Read its fields
  * inside tests and hooks (they are set in beforeAll).
  */
-export function useGateway(kind: DatabaseKind, options: Omit<GatewayOptions, 'databaseUrl' | 'dataDir'> = {}) {
+export function useGateway(
+  kind: DatabaseKind,
+  options: Omit<GatewayOptions, 'databaseUrl' | 'dataDir'> = {},
+) {
   const suite = {} as { database: TestDatabase; server: RunningGateway; base: string };
   beforeAll(async () => {
     suite.database = await kind.create();

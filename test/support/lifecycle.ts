@@ -19,8 +19,18 @@ export const pathTo: Record<JobStatus, Move[]> = {
   error: [{ step: 'active' }, { step: 'error' }],
 };
 
-export async function createJobIn(base: string, workspace: string, name: string, lifecycle?: Record<string, number>) {
-  const res = await http(base, 'POST', `${JOBS}/workspaces/${workspace}/jobs`, jobWithSteps(name, 1, lifecycle));
+export async function createJobIn(
+  base: string,
+  workspace: string,
+  name: string,
+  lifecycle?: Record<string, number>,
+) {
+  const res = await http(
+    base,
+    'POST',
+    `${JOBS}/workspaces/${workspace}/jobs`,
+    jobWithSteps(name, 1, lifecycle),
+  );
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
   return res.body;
 }

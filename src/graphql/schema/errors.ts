@@ -1,9 +1,5 @@
 /** Typed errors of the mutation result unions, all behind `interface Error { message }`. */
-import {
-  JobAlreadyExistsError,
-  JobNotFoundError,
-  JobStateConflictError,
-} from '../../jobs/errors.js';
+import { JobAlreadyExistsError, JobNotFoundError, JobStateConflictError } from '../../jobs/errors.js';
 import { builder } from '../builder.js';
 import { InputValidationError, type ValidationIssue } from '../input-validation.js';
 import { JobStatusEnum } from './enums.js';

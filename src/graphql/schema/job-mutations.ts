@@ -20,10 +20,10 @@ builder.mutationField('createJob', (t) =>
     args: {
       workspace: t.arg.string({ required: true, validate: { minLength: 1 } }),
       input: t.arg({
-      type: CreateJobInput,
-      required: true,
-      validate: { schema: createJobInputSchema },
-    }),
+        type: CreateJobInput,
+        required: true,
+        validate: { schema: createJobInputSchema },
+      }),
     },
     resolve: async (_, { workspace, input }, { jobs }) => {
       try {

@@ -46,7 +46,8 @@ const ContainerRef = builder.objectRef<Container>('ContainerSpec').implement({
 });
 
 export const ExecutorRef = builder.interfaceRef<Executor>('Executor').implement({
-  resolveType: (executor) => (executor.provider === 'subprocess' ? 'SubprocessExecutor' : 'ContainerExecutor'),
+  resolveType: (executor) =>
+    executor.provider === 'subprocess' ? 'SubprocessExecutor' : 'ContainerExecutor',
   fields: (t) => ({
     provider: t.expose('provider', { type: ExecutorProviderEnum }),
     profile: t.exposeString('profile'),
@@ -126,7 +127,8 @@ const ContainerInput = builder.inputType('ContainerSpecInput', {
 });
 
 const ExecutorInput = builder.inputType('ExecutorInput', {
-  description: 'A container provider (CPU, GPU, GPU_DISTRIBUTED) needs `container`; SUBPROCESS needs `command`.',
+  description:
+    'A container provider (CPU, GPU, GPU_DISTRIBUTED) needs `container`; SUBPROCESS needs `command`.',
   fields: (t) => ({
     provider: t.field({ type: ExecutorProviderEnum, required: true }),
     profile: t.string(),
@@ -152,7 +154,9 @@ const EnvironmentVariableInput = builder.inputType('EnvironmentVariableInput', {
 const StepLifecycleInput = builder.inputType('StepLifecycleInput', {
   fields: (t) => ({
     stalenessTimeoutSeconds: t.int(),
-    pauseDeadlineSeconds: t.int({ description: 'How long a pausing step may take to stop; 0 = cannot be paused.' }),
+    pauseDeadlineSeconds: t.int({
+      description: 'How long a pausing step may take to stop; 0 = cannot be paused.',
+    }),
   }),
 });
 

@@ -122,7 +122,8 @@ builder.subscriptionFields((t) => ({
   }),
   jobEvents: t.field({
     type: JobStatusEventRef,
-    description: 'Every status change in a workspace, in order; with `after`, replayed from that cursor first.',
+    description:
+      'Every status change in a workspace, in order; with `after`, replayed from that cursor first.',
     args: {
       workspace: t.arg.string({ required: true }),
       after: t.arg.string(),

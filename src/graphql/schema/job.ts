@@ -55,7 +55,12 @@ JobRef.implement({
 });
 
 const PageInfoRef = builder
-  .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>('PageInfo')
+  .objectRef<{
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  }>('PageInfo')
   .implement({
     fields: (t) => ({
       hasNextPage: t.exposeBoolean('hasNextPage'),
@@ -72,7 +77,12 @@ interface Edge<T> {
 }
 interface Connection<T> {
   edges: Edge<T>[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   totalCount: number;
 }
 
@@ -80,7 +90,10 @@ interface Connection<T> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any node type
 export function connectionOf<T>(name: string, node: ObjectRef<any, T>) {
   const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
-    fields: (t) => ({ cursor: t.exposeString('cursor'), node: t.field({ type: node, resolve: (e) => e.node as never }) }),
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({ type: node, resolve: (e) => e.node as never }),
+    }),
   });
   return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
     fields: (t) => ({
@@ -113,7 +126,11 @@ export function connection<T>(
 const JobConnectionRef = connectionOf<JobRecord>('Job', JobRef);
 
 const JobOrderFieldEnum = builder.enumType('JobOrderField', {
-  values: { CREATED_AT: { value: 'created_at' }, UPDATED_AT: { value: 'updated_at' }, SOURCE: { value: 'source' } } as const,
+  values: {
+    CREATED_AT: { value: 'created_at' },
+    UPDATED_AT: { value: 'updated_at' },
+    SOURCE: { value: 'source' },
+  } as const,
 });
 const OrderDirectionEnum = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
 
@@ -146,7 +163,11 @@ function encodeJobCursor(field: SortField, key: JobKey): string {
 
 function decodeJobCursor(cursor: string, field: SortField): JobKey {
   try {
-    const [f, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string, string];
+    const [f, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [
+      string,
+      string,
+      string,
+    ];
     if (f === field && typeof value === 'string' && typeof id === 'string') return { value, id };
   } catch {
     // fall through
@@ -182,12 +203,19 @@ builder.queryFields((t) => ({
       last: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
       before: t.arg.string(),
     },
-    validate: [(args) => args.first == null || args.last == null, { message: 'Pass either first or last, not both.' }],
+    validate: [
+      (args) => args.first == null || args.last == null,
+      { message: 'Pass either first or last, not both.' },
+    ],
     resolve: async (_, args, { jobs }) => {
       const field: SortField = args.orderBy?.field ?? 'created_at';
       const descending = args.orderBy ? args.orderBy.direction === 'DESC' : true;
       const f = args.filter;
-      const { jobs: page, hasMore, total } = await jobs.page(args.workspace, {
+      const {
+        jobs: page,
+        hasMore,
+        total,
+      } = await jobs.page(args.workspace, {
         filter: {
           status: f?.status ?? undefined,
           source: f?.source ?? undefined,
@@ -208,4 +236,3 @@ builder.queryFields((t) => ({
     },
   }),
 }));
-
