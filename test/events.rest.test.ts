@@ -2,11 +2,11 @@
  * `GET …/jobs/{name}/events`: a job's status changes as server-sent events, resumable with
  * Last-Event-ID, ending after a terminal status, and releasing its feed subscription on disconnect.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobEventRoutes } from '../src/rest/events.js';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { databaseKinds } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
-import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { http, JOBS, useGateway } from './support/gateway.js';
 import { createJobIn } from './support/lifecycle.js';
 import { openEventStream, SSEParser, type EventStream, type ServerSentEvent } from './support/sse.js';
 
@@ -16,30 +16,20 @@ const statusEvents = (stream: EventStream) =>
 const statuses = (stream: EventStream) => statusEvents(stream).map((e) => e.status);
 
 describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
+  const suite = useGateway(kind);
   const workspace = uniqueWorkspace('events');
   const job = (name: string) => `${JOBS}/workspaces/${workspace}/jobs/${name}`;
   const act = async (name: string, action: 'pause' | 'resume' | 'cancel') =>
-    expect((await http(base, 'POST', `${job(name)}/${action}`, {})).status).toBe(200);
+    expect((await http(suite.base, 'POST', `${job(name)}/${action}`, {})).status).toBe(200);
   const stepTo = async (name: string, status: string) =>
-    expect((await http(base, 'PATCH', `${job(name)}/steps/step-a/status`, { status })).status).toBe(200);
+    expect((await http(suite.base, 'PATCH', `${job(name)}/steps/step-a/status`, { status })).status).toBe(
+      200,
+    );
   const open = (name: string, headers: Record<string, string> = {}, query = '') =>
-    openEventStream(`${base}${job(name)}/events${query}`, { headers });
-
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+    openEventStream(`${suite.base}${job(name)}/events${query}`, { headers });
 
   it('sends the current state, then each change live, each with its cursor as the event id', async () => {
-    const created = await createJobIn(base, workspace, 'live');
+    const created = await createJobIn(suite.base, workspace, 'live');
     const stream = await open('live');
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -69,11 +59,11 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
     expect(stream.ended).toBe(false);
 
     stream.close();
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(0);
   });
 
   it('replays exactly the events after Last-Event-ID, in order, then carries on live', async () => {
-    await createJobIn(base, workspace, 'replayed');
+    await createJobIn(suite.base, workspace, 'replayed');
     const first = await open('replayed');
     await first.until((s) => s.events.length >= 1);
     await act('replayed', 'pause');
@@ -105,7 +95,7 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
   });
 
   it('takes the cursor from `?after=` too, and prefers a Last-Event-ID, which a reconnecting EventSource adds', async () => {
-    await createJobIn(base, workspace, 'after-param');
+    await createJobIn(suite.base, workspace, 'after-param');
     const first = await open('after-param');
     await first.until((s) => s.events.length >= 1);
     await act('after-param', 'pause');
@@ -126,7 +116,7 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
   });
 
   it('ends the stream after a terminal status', async () => {
-    await createJobIn(base, workspace, 'ends');
+    await createJobIn(suite.base, workspace, 'ends');
     const stream = await open('ends');
     await stream.until((s) => s.events.length >= 1);
     await act('ends', 'cancel');
@@ -137,16 +127,16 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
     const again = await open('ends');
     await again.until((s) => s.ended);
     expect(statuses(again)).toEqual(['cancelled']);
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(0);
   });
 
   it('answers a reconnect after the terminal event with 204, so an EventSource stops', async () => {
-    await createJobIn(base, workspace, 'over');
+    await createJobIn(suite.base, workspace, 'over');
     await act('over', 'cancel');
     const stream = await open('over');
     await stream.until((s) => s.ended);
     expect(statuses(stream).at(-1)).toBe('cancelled');
-    const res = await http(base, 'GET', `${job('over')}/events`, undefined, {
+    const res = await http(suite.base, 'GET', `${job('over')}/events`, undefined, {
       'last-event-id': stream.events.at(-1)!.id!,
     });
     expect(res.status).toBe(204);
@@ -154,24 +144,24 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
   });
 
   it("replays a deleted job's history from a cursor; past its end the job is a 404", async () => {
-    await createJobIn(base, workspace, 'deleted');
+    await createJobIn(suite.base, workspace, 'deleted');
     const stream = await open('deleted');
     await stream.until((s) => s.events.length >= 1);
     await act('deleted', 'cancel');
     await stream.until((s) => s.ended);
-    expect((await http(base, 'DELETE', job('deleted'))).status).toBe(204);
+    expect((await http(suite.base, 'DELETE', job('deleted'))).status).toBe(204);
 
     const replay = await open('deleted', { 'last-event-id': stream.events[0].id! });
     await replay.until((s) => s.ended);
     expect(statuses(replay)).toEqual(['cancelled']);
-    const gone = await http(base, 'GET', `${job('deleted')}/events`, undefined, {
+    const gone = await http(suite.base, 'GET', `${job('deleted')}/events`, undefined, {
       'last-event-id': stream.events[1].id!,
     });
     expect(gone.status).toBe(404);
   });
 
   it("is a 404 naming the job and workspace for a job that doesn't exist", async () => {
-    const res = await http(base, 'GET', `${job('missing')}/events`, undefined, {
+    const res = await http(suite.base, 'GET', `${job('missing')}/events`, undefined, {
       accept: 'text/event-stream',
     });
     expect(res.status).toBe(404);
@@ -179,21 +169,21 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
   });
 
   it('is a 422 for a cursor that is not one, from the header or the query', async () => {
-    await createJobIn(base, workspace, 'bad-cursor');
-    const byHeader = await http(base, 'GET', `${job('bad-cursor')}/events`, undefined, {
+    await createJobIn(suite.base, workspace, 'bad-cursor');
+    const byHeader = await http(suite.base, 'GET', `${job('bad-cursor')}/events`, undefined, {
       'last-event-id': 'yesterday',
     });
     expect(byHeader.status).toBe(422);
     expect(byHeader.body).toEqual({ detail: "Invalid cursor 'yesterday'." });
-    const byQuery = await http(base, 'GET', `${job('bad-cursor')}/events?after=12-x`);
+    const byQuery = await http(suite.base, 'GET', `${job('bad-cursor')}/events?after=12-x`);
     expect(byQuery.status).toBe(422);
     expect(byQuery.body).toEqual({ detail: "Invalid cursor '12-x'." });
-    expect(server.gateway.feed.subscriberCount).toBe(0);
+    expect(suite.server.gateway.feed.subscriberCount).toBe(0);
   });
 
   it('sends `: keep-alive` comments while nothing happens, and releases the feed when the reader cancels', async () => {
-    await createJobIn(base, workspace, 'quiet');
-    const app = jobEventRoutes(server.gateway.feed, server.gateway.jobs, { heartbeatMs: 20 });
+    await createJobIn(suite.base, workspace, 'quiet');
+    const app = jobEventRoutes(suite.server.gateway.feed, suite.server.gateway.jobs, { heartbeatMs: 20 });
     const res = await app.request(`/workspaces/${workspace}/jobs/quiet/events`);
     expect(res.status).toBe(200);
     const events: ServerSentEvent[] = [];
@@ -211,8 +201,8 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
     }
     expect(comments).toContain('keep-alive');
     expect(events.map((e) => JSON.parse(e.data).status)).toEqual(['created']);
-    expect(server.gateway.feed.subscriberCount).toBe(1);
+    expect(suite.server.gateway.feed.subscriberCount).toBe(1);
     await reader.cancel();
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(0);
   });
 });

@@ -103,6 +103,16 @@ const mutationFor = (action: Action) => /* GraphQL */ `
   }
 `;
 
+/** Every cell of the action × status table, for the REST and the GraphQL walk. */
+const TABLE_CELLS = STATUSES.flatMap((status) =>
+  ACTIONS.map((action) => ({
+    status,
+    action,
+    cell: ACTION_TABLE[status][action],
+    label: cellName(ACTION_TABLE[status][action]),
+  })),
+);
+
 describe.each(databaseKinds)('lifecycle on $name', (kind) => {
   const suite = useGateway(kind);
 
@@ -123,16 +133,7 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
   }
 
   describe('the action × status table over REST', () => {
-    const cases = STATUSES.flatMap((status) =>
-      ACTIONS.map((action) => ({
-        status,
-        action,
-        cell: ACTION_TABLE[status][action],
-        label: cellName(ACTION_TABLE[status][action]),
-      })),
-    );
-
-    it.each(cases)('$action on a $status job: $label', async ({ status, action, cell }) => {
+    it.each(TABLE_CELLS)('$action on a $status job: $label', async ({ status, action, cell }) => {
       const ws = uniqueWorkspace();
       const name = `${action}-${status}`;
       const before = await reachStatus(suite.base, ws, name, status);
@@ -187,16 +188,7 @@ describe.each(databaseKinds)('lifecycle on $name', (kind) => {
   });
 
   describe('the action × status table over GraphQL', () => {
-    const cases = STATUSES.flatMap((status) =>
-      ACTIONS.map((action) => ({
-        status,
-        action,
-        cell: ACTION_TABLE[status][action],
-        label: cellName(ACTION_TABLE[status][action]),
-      })),
-    );
-
-    it.each(cases)('$action on a $status job: $label', async ({ status, action, cell }) => {
+    it.each(TABLE_CELLS)('$action on a $status job: $label', async ({ status, action, cell }) => {
       const ws = uniqueWorkspace();
       const name = `${action}-${status}`;
       await reachStatus(suite.base, ws, name, status);

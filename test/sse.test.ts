@@ -1,8 +1,8 @@
 /** GraphQL over SSE (distinct connections mode) at /graphql: jobStatus as a browser's fetch sees it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
-import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { http, JOBS, useGateway } from './support/gateway.js';
 import { createJobIn } from './support/lifecycle.js';
 import { openEventStream, type EventStream } from './support/sse.js';
 
@@ -18,31 +18,19 @@ const results = (stream: EventStream) =>
 const statuses = (stream: EventStream) => results(stream).map((r) => r.data?.jobStatus.status);
 
 describe.each(databaseKinds)('GraphQL subscriptions over SSE on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
+  const suite = useGateway(kind);
   const workspace = uniqueWorkspace('sse');
   const job = (name: string) => `${JOBS}/workspaces/${workspace}/jobs/${name}`;
 
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
-
   const post = (variables: Record<string, unknown>) =>
-    openEventStream(`${base}/graphql`, {
+    openEventStream(`${suite.base}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: JOB_STATUS, variables }),
     });
 
   it('sends the current state, then the PAUSING event after a REST pause', async () => {
-    await createJobIn(base, workspace, 'paused-over-rest');
+    await createJobIn(suite.base, workspace, 'paused-over-rest');
     const stream = await post({ workspace, name: 'paused-over-rest' });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -53,7 +41,7 @@ describe.each(databaseKinds)('GraphQL subscriptions over SSE on $name', (kind) =
       job: { name: 'paused-over-rest', status: 'CREATED' },
     });
 
-    expect((await http(base, 'POST', `${job('paused-over-rest')}/pause`, {})).status).toBe(200);
+    expect((await http(suite.base, 'POST', `${job('paused-over-rest')}/pause`, {})).status).toBe(200);
     await stream.until((s) => results(s).length >= 2);
     expect(results(stream)[1].data.jobStatus).toMatchObject({
       status: 'PAUSING',
@@ -66,28 +54,28 @@ describe.each(databaseKinds)('GraphQL subscriptions over SSE on $name', (kind) =
   });
 
   it('completes the stream after a terminal status: CANCELLED, then `event: complete`', async () => {
-    await createJobIn(base, workspace, 'cancelled-over-rest');
+    await createJobIn(suite.base, workspace, 'cancelled-over-rest');
     const stream = await post({ workspace, name: 'cancelled-over-rest' });
     await stream.until((s) => results(s).length >= 1);
 
-    expect((await http(base, 'POST', `${job('cancelled-over-rest')}/cancel`, {})).status).toBe(200);
+    expect((await http(suite.base, 'POST', `${job('cancelled-over-rest')}/cancel`, {})).status).toBe(200);
     await stream.until((s) => s.ended);
     expect(statuses(stream)).toEqual(['CREATED', 'CANCELLED']);
     expect(stream.events.map((e) => e.event)).toEqual(['next', 'next', 'complete']);
   });
 
   it('serves the same subscription to a GET with `Accept: text/event-stream`', async () => {
-    await createJobIn(base, workspace, 'watched-by-get');
+    await createJobIn(suite.base, workspace, 'watched-by-get');
     const params = new URLSearchParams({
       query: JOB_STATUS,
       variables: JSON.stringify({ workspace, name: 'watched-by-get' }),
     });
-    const stream = await openEventStream(`${base}/graphql?${params}`);
+    const stream = await openEventStream(`${suite.base}/graphql?${params}`);
     expect(stream.status).toBe(200);
     await stream.until((s) => results(s).length >= 1);
     expect(statuses(stream)).toEqual(['CREATED']);
 
-    expect((await http(base, 'POST', `${job('watched-by-get')}/cancel`, {})).status).toBe(200);
+    expect((await http(suite.base, 'POST', `${job('watched-by-get')}/cancel`, {})).status).toBe(200);
     await stream.until((s) => s.ended);
     expect(statuses(stream)).toEqual(['CREATED', 'CANCELLED']);
   });
