@@ -1,8 +1,9 @@
 /** The GraphQL door: queries, createJob and pauseJob with their typed errors. */
+import { getIntrospectionQuery } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { gql, http, JOBS, useGateway } from './support/gateway.js';
+import { gql, http, JOBS, subscribe, useGateway, wsClient } from './support/gateway.js';
 import { reachStatus } from './support/lifecycle.js';
 
 const CREATE = /* GraphQL */ `
@@ -284,6 +285,39 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
       'first-job',
     ]);
     expect(res.data.jobs.pageInfo.hasNextPage).toBe(false);
+  });
+
+  describe('document limits', () => {
+    // job → events → nodes → job → events → … : twelve levels are allowed, this asks for more.
+    const tooDeep = `{ job(workspace: "w", name: "n") { ${'events { nodes { job { '.repeat(5)}name${' } } }'.repeat(5)} } }`;
+    const manyAliases = `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: job(workspace: "w", name: "n") { name }`).join(' ')} }`;
+
+    it('refuses a document nested too deeply, over HTTP and WebSocket alike', async () => {
+      const res = await gql(suite.base, tooDeep);
+      expect(res.data).toBeUndefined();
+      expect(res.errors?.[0].message).toMatch(/depth/i);
+      const client = wsClient(suite.base);
+      const sub = subscribe(
+        client,
+        `subscription { jobStatus(workspace: "w", name: "n") { ${'job { events { nodes { '.repeat(4)}status${' } } }'.repeat(4)} } }`,
+        {},
+      );
+      await sub.until(() => sub.completed);
+      expect(JSON.stringify(sub.errors)).toMatch(/depth/i);
+      await client.dispose();
+    });
+
+    it('refuses too many aliases and too many tokens', async () => {
+      expect((await gql(suite.base, manyAliases)).errors?.[0].message).toMatch(/aliases/i);
+      const huge = `{ ${'__typename '.repeat(3000)} }`;
+      expect((await gql(suite.base, huge)).errors?.[0].message).toMatch(/token/i);
+    });
+
+    it('still answers the introspection query GraphiQL sends', async () => {
+      const res = await gql(suite.base, getIntrospectionQuery());
+      expect(res.errors).toBeUndefined();
+      expect(res.data.__schema.queryType.name).toBe('Query');
+    });
   });
 
   it('serves GraphiQL to a browser', async () => {

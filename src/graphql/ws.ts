@@ -11,6 +11,7 @@ import { maskError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type GraphQLDeps } from './context.js';
+import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
 
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -40,8 +41,8 @@ class OperationCache {
     let entry = this.entries.get(query);
     if (!entry) {
       try {
-        const document = parse(query);
-        entry = { document, errors: validate(schema, document) };
+        const document = parse(query, parseOptions);
+        entry = { document, errors: validate(schema, document, validationRules) };
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
         entry = { errors: [error] };
@@ -73,7 +74,7 @@ const isPeerProtocolError = (error: Error) =>
 /**
  * Operations go straight to graphql-js, not through Yoga's plugin chain: each plugin wraps every
  * subscription's iterator, which cost about 5 KB per idle watcher. What those plugins did here
- * (parse and validation caches, error masking) is done below.
+ * (parse and validation caches, document limits, error masking) is done below.
  */
 export function attachGraphQLWebSocket(
   server: Server,

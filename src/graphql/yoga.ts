@@ -1,6 +1,7 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
+import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -15,5 +16,6 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     maskedErrors: true,
     logging: 'warn',
     context: () => createContext(deps),
+    plugins: yogaLimitPlugins,
   });
 }
