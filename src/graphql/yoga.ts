@@ -4,13 +4,26 @@ import { createContext, type GraphQLContext, type GraphQLDeps } from './context.
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
 
+const GRAPHIQL_DEFAULT_QUERY = `# The jobs of a workspace; try pauseJob, or subscribe to jobStatus.
+query Jobs {
+  jobs(workspace: "default", first: 10) {
+    totalCount
+    nodes { name status allowedActions updatedAt }
+  }
+}
+`;
+
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'Jobs gateway', subscriptionsProtocol: 'WS' },
+    graphiql: { title: 'Jobs gateway', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    // Self-hosted (no CDN), so GraphiQL works on networks without internet access; the 9 MB
+    // bundle is loaded on the first visit, not at start-up.
+    renderGraphiQL: async (options) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors.
     maskedErrors: true,
