@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { openDatabase, type DatabaseHandle, type DatabaseOptions } from './db/client.js';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions, type ProcessLease } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
 import { SubprocessExecutor, type SubprocessExecutorOptions } from './executor/subprocess.js';
@@ -37,9 +37,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
-  const executor =
-    options.executor === false ? undefined : new SubprocessExecutor(jobs, feed, options.executor);
-  executor?.start();
+  let lease: ProcessLease | undefined;
+  let executor: SubprocessExecutor | undefined;
+  if (options.executor !== false) {
+    lease = await database.takeLease();
+    executor = new SubprocessExecutor(jobs, feed, lease, options.executor);
+    executor.start();
+  }
 
   const graphql = { db: database.db, jobs, feed };
   const yoga = createGraphQLServer(graphql);
@@ -71,6 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async close() {
       await executor?.stop();
+      await lease?.release();
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

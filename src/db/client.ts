@@ -3,6 +3,7 @@
  * otherwise. Both are used through the same Drizzle API; `listen`/`notify` exist only where
  * other processes can share the database.
  */
+import { randomInt, randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -18,9 +19,24 @@ export interface CrossProcessChannel {
   notify(channel: string): Promise<void>;
 }
 
+/**
+ * Proof that a gateway process is alive, for work it owns (the steps its executor runs). On
+ * PostgreSQL it is a session advisory lock: the server frees it when the process's connection
+ * ends, however the process died. PGlite belongs to one process, so a lease from an earlier boot
+ * is dead.
+ */
+export interface ProcessLease {
+  /** Recorded on the work this process owns. */
+  id: string;
+  /** Whether the process that took lease `id` is still alive. */
+  isHeld(id: string): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   db: Database;
+  takeLease(): Promise<ProcessLease>;
   /** Present on PostgreSQL only: PGlite lives inside this one process. */
   channel?: CrossProcessChannel;
   close(): Promise<void>;
@@ -55,7 +71,38 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
         await sql.notify(channel, '');
       },
     },
+    takeLease: () => takePostgresLease(sql),
     close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** Advisory locks in this class are gateway leases; the second key is the lease id. */
+const LEASE_LOCK_CLASS = 724_515_002;
+
+async function takePostgresLease(sql: postgres.Sql): Promise<ProcessLease> {
+  // One connection for the life of the process: the lock lives exactly as long as it does.
+  const session = await sql.reserve();
+  let id: number;
+  for (;;) {
+    id = randomInt(1, 2 ** 31 - 1);
+    const [{ taken }] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${id}) as taken`;
+    if (taken) break;
+  }
+  return {
+    id: String(id),
+    async isHeld(other) {
+      if (other === String(id)) return true;
+      if (!/^\d{1,10}$/.test(other)) return false;
+      // Free means its holder's connection is gone: take it for a moment to be sure, and let go.
+      const [{ free }] =
+        await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${Number(other)}) as free`;
+      if (free) await session`select pg_advisory_unlock(${LEASE_LOCK_CLASS}, ${Number(other)})`;
+      return !free;
+    },
+    async release() {
+      await session`select pg_advisory_unlock(${LEASE_LOCK_CLASS}, ${id})`.catch(() => {});
+      session.release();
+    },
   };
 }
 
@@ -65,6 +112,10 @@ async function openPglite(dataDir: string, logger: QueryLogger): Promise<Databas
   return {
     kind: 'pglite',
     db: drizzlePglite({ client, schema, logger }) as unknown as Database,
+    async takeLease() {
+      const id = `boot-${randomUUID()}`;
+      return { id, isHeld: async (other) => other === id, release: async () => {} };
+    },
     close: () => client.close(),
   };
 }

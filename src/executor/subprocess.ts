@@ -19,6 +19,7 @@ import { JobNotFoundError, StepTransitionError } from '../jobs/errors.js';
 import { canStepMove, isTerminal, type JobStatus } from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
 import type { EnvironmentVariable, StepStatusUpdate } from '../jobs/spec.js';
+import type { ProcessLease } from '../db/client.js';
 import { StepLog } from './step-log.js';
 
 export interface SubprocessExecutorOptions {
@@ -30,6 +31,8 @@ export interface SubprocessExecutorOptions {
   logFlushMs?: number;
   /** …and at once when this many are waiting. */
   logBatchLines?: number;
+  /** How often to look for steps whose gateway process died while running them (ms). */
+  orphanSweepMs?: number;
 }
 
 /** A step in these has not started: claiming it means moving it to `active` from one of them. */
@@ -42,6 +45,8 @@ const NEEDS_EXECUTOR: JobStatus[] = ['created', 'pending', 'pausing', 'resuming'
  */
 const NEW_WORK: ReadonlySet<JobStatus> = new Set(['created', 'pending', 'resuming', 'cancelling']);
 const SCAN_BATCH = 100;
+/** A step in these has a process behind it, or had one: if its gateway died, nobody will move it. */
+const ORPHANABLE: JobStatus[] = ['active', 'pausing', 'resuming', 'cancelling'];
 /** After the main process exits, how long its pipes may stay open (held by a straggler). */
 const PIPE_DRAIN_MS = 1000;
 /** After SIGSTOP, a moment for what the process wrote before it stopped to leave the pipes. */
@@ -78,6 +83,7 @@ export class SubprocessExecutor {
   private idle = false;
   private stopping = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly runner = `subprocess executor on ${hostname()} (pid ${process.pid})`;
   private readonly options: Required<SubprocessExecutorOptions>;
@@ -85,6 +91,8 @@ export class SubprocessExecutor {
   constructor(
     private readonly jobs: JobsService,
     private readonly feed: StatusEventFeed,
+    /** This process's lease: recorded on every step it claims, so others can tell if it died. */
+    private readonly lease: ProcessLease,
     options: SubprocessExecutorOptions = {},
   ) {
     this.options = {
@@ -92,6 +100,7 @@ export class SubprocessExecutor {
       killGraceMs: options.killGraceMs ?? 5000,
       logFlushMs: options.logFlushMs ?? 100,
       logBatchLines: options.logBatchLines ?? 100,
+      orphanSweepMs: options.orphanSweepMs ?? 5000,
     };
   }
 
@@ -102,7 +111,10 @@ export class SubprocessExecutor {
       for (const run of this.runs.values()) this.reconcile(run);
     }, this.options.pollIntervalMs);
     this.pollTimer.unref();
+    this.sweepTimer = setInterval(() => this.track(this.sweepOrphans()), this.options.orphanSweepMs);
+    this.sweepTimer.unref();
     this.wake();
+    this.track(this.sweepOrphans());
   }
 
   /**
@@ -115,6 +127,7 @@ export class SubprocessExecutor {
     this.stopping = true;
     this.unsubscribe?.();
     clearInterval(this.pollTimer);
+    clearInterval(this.sweepTimer);
     await this.scanning;
     for (const run of this.runs.values()) this.terminate(run, 'shutdown');
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
@@ -171,6 +184,51 @@ export class SubprocessExecutor {
     this.idle = found === 0;
   }
 
+  /**
+   * Ends the steps whose gateway process died while running them: their process is gone with it
+   * (or beyond anyone's reach), so they would look alive forever. A running, pausing or resuming
+   * one fails; a cancelling one is cancelled, as asked. A paused one stays paused until resumed
+   * or cancelled, and the next sweep settles it then.
+   */
+  private async sweepOrphans(): Promise<void> {
+    if (this.stopping) return;
+    const verdicts = new Map<string, Promise<boolean>>();
+    try {
+      for (let offset = 0; !this.stopping; offset += SCAN_BATCH) {
+        const { rows } = await this.jobs.listSteps({
+          provider: 'subprocess',
+          status: ORPHANABLE,
+          limit: SCAN_BATCH,
+          offset,
+        });
+        for (const { step, job } of rows) {
+          const lease = step.statusDetails.runner_lease;
+          if (typeof lease !== 'string' || this.runs.has(step.id)) continue;
+          if (!verdicts.has(lease)) verdicts.set(lease, this.lease.isHeld(lease));
+          if (await verdicts.get(lease)) continue;
+          const update: StepStatusUpdate =
+            step.status === 'cancelling'
+              ? { status: 'cancelled' }
+              : {
+                  status: 'error',
+                  error_details: {
+                    message: 'The gateway process running this step stopped unexpectedly; run the job again.',
+                  },
+                };
+          await this.jobs
+            .updateStepStatus(job.workspace, job.name, step.name, update, { expected: [step.status] })
+            .catch((error) => {
+              // Another gateway settled it first, or the job is gone: either way, nothing to do.
+              if (!(error instanceof StepTransitionError || error instanceof JobNotFoundError)) throw error;
+            });
+        }
+        if (rows.length < SCAN_BATCH) break;
+      }
+    } catch (error) {
+      console.error('Subprocess executor could not look for orphaned steps:', error);
+    }
+  }
+
   private track(task: Promise<void>): void {
     const tracked = task
       .catch((error: unknown) => console.error('Subprocess executor:', error))
@@ -206,7 +264,7 @@ export class SubprocessExecutor {
                 secret: environment.missing.secret,
               },
             }
-          : { status: 'active', status_details: { runner: this.runner } },
+          : { status: 'active', status_details: { runner: this.runner, runner_lease: this.lease.id } },
       );
       if (!claimed || 'missing' in environment) return;
       if (this.stopping) {

@@ -29,7 +29,8 @@ export function startGatewayProcess(env: Record<string, string>): Promise<Gatewa
           child,
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null) return done();
+              // Already gone: a process killed by a signal has a signalCode, not an exitCode.
+              if (child.exitCode !== null || child.signalCode !== null) return done();
               child.once('exit', () => done());
               child.kill('SIGTERM');
             }),

@@ -1,0 +1,139 @@
+/** A gateway process that dies while running steps does not leave them looking alive forever. */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { uniqueWorkspace } from './support/fixtures.js';
+import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { startGatewayProcess, type GatewayProcess } from './support/process.js';
+
+const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying mid-step on $name', (kind) => {
+  // Marks the step's process so the test can clean up what the killed gateway left running.
+  const marker = `orphan-${randomBytes(4).toString('hex')}`;
+  let database: TestDatabase;
+  let doomed: GatewayProcess;
+  let survivor: RunningGateway | undefined;
+
+  beforeAll(async () => {
+    database = await kind.create();
+    doomed = await startGatewayProcess({ DATABASE_URL: database.options.databaseUrl! });
+  });
+  afterAll(async () => {
+    await doomed?.stop();
+    await survivor?.close();
+    try {
+      execFileSync('pkill', ['-f', marker]);
+    } catch {
+      // Nothing left to clean up.
+    }
+    await database?.drop();
+  });
+
+  it('its running step ends in error once the process is gone, and not before', async () => {
+    const ws = uniqueWorkspace();
+    const job = `${JOBS}/workspaces/${ws}/jobs/long-running`;
+    const created = await http(doomed.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, {
+      name: 'long-running',
+      source: 'tests',
+      spec: {},
+      platform_spec: {
+        steps: [
+          {
+            name: 'sleep',
+            executor: {
+              provider: 'subprocess',
+              command: [process.execPath, '-e', `setTimeout(() => {}, 30000) // ${marker}`],
+            },
+          },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    const running = await until(
+      () => http(doomed.url, 'GET', job),
+      (res) => res.body.status === 'active',
+    );
+    expect(running.body.status).toBe('active');
+
+    // Another gateway on the same database, looking for orphans often.
+    survivor = await startGateway({ ...database.options, executor: { orphanSweepMs: 100 } });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await http(survivor.url, 'GET', job)).body.status).toBe('active');
+
+    doomed.child.kill('SIGKILL');
+    const settled = await until(
+      () => http(survivor!.url, 'GET', job),
+      (res) => res.body.status !== 'active',
+    );
+    expect(settled.body.status).toBe('error');
+    expect(settled.body.error_details.message).toMatch(/stopped unexpectedly/);
+    const tree = await http(survivor.url, 'GET', `${job}/status`);
+    expect(tree.body.steps.map((s: { status: string }) => s.status)).toEqual(['error']);
+  });
+});
+
+describe('a gateway dying mid-step on pglite', () => {
+  const marker = `orphan-${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'jobs-gateway-crash-'));
+  let restarted: RunningGateway | undefined;
+
+  afterAll(async () => {
+    await restarted?.close();
+    try {
+      execFileSync('pkill', ['-f', marker]);
+    } catch {
+      // Nothing left to clean up.
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the step it ran ends in error when the gateway starts again on the same data', async () => {
+    const crashing = await startGatewayProcess({ DATA_DIR: dataDir });
+    const ws = uniqueWorkspace();
+    const job = `${JOBS}/workspaces/${ws}/jobs/interrupted`;
+    await http(crashing.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, {
+      name: 'interrupted',
+      source: 'tests',
+      spec: {},
+      platform_spec: {
+        steps: [
+          {
+            name: 'sleep',
+            executor: {
+              provider: 'subprocess',
+              command: [process.execPath, '-e', `setTimeout(() => {}, 30000) // ${marker}`],
+            },
+          },
+        ],
+      },
+    });
+    await until(
+      () => http(crashing.url, 'GET', job),
+      (res) => res.body.status === 'active',
+    );
+    crashing.child.kill('SIGKILL');
+    await crashing.stop();
+
+    restarted = await startGateway({ dataDir });
+    const settled = await until(
+      () => http(restarted!.url, 'GET', job),
+      (res) => res.body.status !== 'active',
+    );
+    expect(settled.body.status).toBe('error');
+    expect(settled.body.error_details.message).toMatch(/stopped unexpectedly/);
+  });
+});
