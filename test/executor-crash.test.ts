@@ -12,6 +12,24 @@ import { startGatewayProcess, type GatewayProcess } from './support/process.js';
 
 const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
 
+/** A one-step job whose process sleeps; `marker` lets the test find it if its gateway cannot. */
+const sleepingJob = (name: string, marker: string) => ({
+  name,
+  source: 'tests',
+  spec: {},
+  platform_spec: {
+    steps: [
+      {
+        name: 'sleep',
+        executor: {
+          provider: 'subprocess',
+          command: [process.execPath, '-e', `setTimeout(() => {}, 30000) // ${marker}`],
+        },
+      },
+    ],
+  },
+});
+
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -46,22 +64,12 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying m
   it('its running step ends in error once the process is gone, and not before', async () => {
     const ws = uniqueWorkspace();
     const job = `${JOBS}/workspaces/${ws}/jobs/long-running`;
-    const created = await http(doomed.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, {
-      name: 'long-running',
-      source: 'tests',
-      spec: {},
-      platform_spec: {
-        steps: [
-          {
-            name: 'sleep',
-            executor: {
-              provider: 'subprocess',
-              command: [process.execPath, '-e', `setTimeout(() => {}, 30000) // ${marker}`],
-            },
-          },
-        ],
-      },
-    });
+    const created = await http(
+      doomed.url,
+      'POST',
+      `${JOBS}/workspaces/${ws}/jobs`,
+      sleepingJob('long-running', marker),
+    );
     expect(created.status).toBe(201);
     const running = await until(
       () => http(doomed.url, 'GET', job),
@@ -105,22 +113,7 @@ describe('a gateway dying mid-step on pglite', () => {
     const crashing = await startGatewayProcess({ DATA_DIR: dataDir });
     const ws = uniqueWorkspace();
     const job = `${JOBS}/workspaces/${ws}/jobs/interrupted`;
-    await http(crashing.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, {
-      name: 'interrupted',
-      source: 'tests',
-      spec: {},
-      platform_spec: {
-        steps: [
-          {
-            name: 'sleep',
-            executor: {
-              provider: 'subprocess',
-              command: [process.execPath, '-e', `setTimeout(() => {}, 30000) // ${marker}`],
-            },
-          },
-        ],
-      },
-    });
+    await http(crashing.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, sleepingJob('interrupted', marker));
     await until(
       () => http(crashing.url, 'GET', job),
       (res) => res.body.status === 'active',
