@@ -9,9 +9,8 @@
  * Needs PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test (a scratch
  * database is created and dropped). Repeat a concurrency to see it once the JIT has warmed up.
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
+import { createPostgresDatabase } from '../test/support/databases.js';
 import { startGatewayProcess } from '../test/support/process.js';
 
 const { values: args } = parseArgs({
@@ -25,12 +24,9 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 async function main() {
-  const dbName = `gateway_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const gateway = await startGatewayProcess({ DATABASE_URL: url.toString() });
+  const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
+  const url = database.options.databaseUrl!;
+  const gateway = await startGatewayProcess({ DATABASE_URL: url });
   try {
     const api = `${gateway.url}/apis/jobs/v2/workspaces/bench/jobs`;
     const names = Array.from({ length: Number(args.jobs) }, (_, i) => `job-${i}`);
@@ -77,8 +73,7 @@ async function main() {
     }
   } finally {
     await gateway.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -10,11 +10,10 @@
  * Needs PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test (a scratch
  * database is created and dropped).
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import WebSocket from 'ws';
+import { createPostgresDatabase } from '../test/support/databases.js';
 import { startGatewayProcess, type GatewayProcess } from '../test/support/process.js';
 
 const { values: args } = parseArgs({
@@ -103,20 +102,17 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function main() {
-  const dbName = `gateway_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
+  const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
+  const url = database.options.databaseUrl!;
   let watcher: GatewayProcess | undefined;
   let producer: GatewayProcess | undefined;
   const subscribers: Subscriber[] = [];
   try {
     watcher = await startGatewayProcess({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: url,
       NODE_OPTIONS: [process.env.NODE_OPTIONS, args['watcher-node-options']].filter(Boolean).join(' '),
     });
-    producer = await startGatewayProcess({ DATABASE_URL: url.toString() });
+    producer = await startGatewayProcess({ DATABASE_URL: url });
     const names = Array.from({ length: JOBS }, (_, i) => `job-${i}`);
     for (const name of names) {
       await rest(producer.url, 'POST', `/workspaces/${WORKSPACE}/jobs`, {
@@ -208,8 +204,7 @@ async function main() {
     for (const s of subscribers) s.socket.terminate();
     await watcher?.stop();
     await producer?.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

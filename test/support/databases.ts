@@ -27,24 +27,30 @@ const pglite: DatabaseKind = {
   },
 };
 
+/** A fresh database on the PostgreSQL server of `adminUrl`, for one suite or one benchmark run. */
+export async function createPostgresDatabase(
+  adminUrl: string,
+  prefix = 'gateway_test',
+): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    options: { databaseUrl: url.toString() },
+    async drop() {
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 const postgresKind = (adminUrl: string): DatabaseKind => ({
   name: 'postgres',
-  async create() {
-    const name = `gateway_test_${randomBytes(6).toString('hex')}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return {
-      options: { databaseUrl: url.toString() },
-      async drop() {
-        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-        await admin.end();
-      },
-    };
-  },
+  create: () => createPostgresDatabase(adminUrl),
 });
 
 export const databaseKinds: DatabaseKind[] = [
