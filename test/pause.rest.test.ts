@@ -1,7 +1,7 @@
 /** The pause endpoint exactly as the seed contract documents it, and the create/get/list around it. */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobStatusEvents } from '../src/db/schema.js';
+import { jobStatusEvents } from '../src/jobs/tables.js';
 import { databaseKinds } from './support/databases.js';
 import { seedJob, uniqueWorkspace, jobWithSteps } from './support/fixtures.js';
 import { http, JOBS, useGateway } from './support/gateway.js';

@@ -9,9 +9,9 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from './schema.js';
 
-export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** Drizzle's query builder only: the tables live with their domains, and no relational queries are used. */
+export type Database = PgDatabase<PgQueryResultHKT>;
 
 export interface CrossProcessChannel {
   /** Calls `onNotify` for each notification and `onConnect` each time the listener (re)connects. */
@@ -61,7 +61,7 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
   const sql = postgres(url, { max: 10, onnotice: () => {} });
   return {
     kind: 'postgres',
-    db: drizzlePostgres({ client: sql, schema, logger }) as unknown as Database,
+    db: drizzlePostgres({ client: sql, logger }) as unknown as Database,
     channel: {
       async listen(channel, onNotify, onConnect) {
         const { unlisten } = await sql.listen(channel, onNotify, onConnect);
@@ -111,7 +111,7 @@ async function openPglite(dataDir: string, logger: QueryLogger): Promise<Databas
   await client.waitReady;
   return {
     kind: 'pglite',
-    db: drizzlePglite({ client, schema, logger }) as unknown as Database,
+    db: drizzlePglite({ client, logger }) as unknown as Database,
     async takeLease() {
       const id = `boot-${randomUUID()}`;
       return { id, isHeld: async (other) => other === id, release: async () => {} };

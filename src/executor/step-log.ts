@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { NewJobLogRow } from '../db/schema.js';
+import type { NewJobLogRow } from '../jobs/tables.js';
 import type { JobsService } from '../jobs/service.js';
 
 export type OutputStream = 'stdout' | 'stderr';

@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobStepRow } from '../db/schema.js';
+import type { JobStepRow } from '../jobs/tables.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { JobNotFoundError, StepTransitionError } from '../jobs/errors.js';
 import { canStepMove, isTerminal, type JobStatus } from '../jobs/lifecycle.js';

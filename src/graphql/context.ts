@@ -2,7 +2,7 @@
 import DataLoader from 'dataloader';
 import { inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { jobs as jobsTable } from '../db/schema.js';
+import { jobs as jobsTable } from '../jobs/tables.js';
 import type { StatusEventFeed, StatusEvent } from '../events/feed.js';
 import * as repo from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/repository.js';

@@ -1,7 +1,7 @@
 /** The SQL of job logs: what the steps' processes printed, appended in batches, read in pages. */
 import { and, asc, count, desc, eq, gt, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { jobLogs, type JobLogRow, type NewJobLogRow } from '../db/schema.js';
+import { jobLogs, type JobLogRow, type NewJobLogRow } from './tables.js';
 
 /** A window of one job's lines, in `id` order. */
 export interface JobLogQuery {

@@ -1,7 +1,7 @@
 /** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from '../db/schema.js';
+import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 import type { JobStatus } from './lifecycle.js';
 import type { ExecutorProvider } from './spec.js';
 

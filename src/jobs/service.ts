@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '../db/client.js';
-import type { JobRow, JobStepRow, NewJobLogRow } from '../db/schema.js';
+import type { JobRow, JobStepRow, NewJobLogRow } from './tables.js';
 import {
   InvalidJobSpecError,
   JobAlreadyExistsError,

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { JobLogRow } from '../db/schema.js';
+import type { JobLogRow } from '../jobs/tables.js';
 import type { JobLogQuery } from '../jobs/logs.js';
 import type { JobsService } from '../jobs/service.js';
 import type { JobLogEntry, JobLogPage } from './schemas.js';

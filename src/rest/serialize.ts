@@ -2,7 +2,7 @@
  * Domain records to the NeMo Platform Jobs API v2 wire shapes (snake_case, schema key order),
  * typed by the response schemas of schemas.ts that the OpenAPI document is generated from.
  */
-import type { JobStepRow } from '../db/schema.js';
+import type { JobStepRow } from '../jobs/tables.js';
 import type { StatusEvent } from '../events/feed.js';
 import type { JobRecord } from '../jobs/repository.js';
 import type { StepSpec } from '../jobs/spec.js';

@@ -1,6 +1,6 @@
 /** The Job type, its runtime steps, and the `job` and `jobs` queries. */
 import type { ObjectRef } from '@pothos/core';
-import type { JobStepRow } from '../../db/schema.js';
+import type { JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions } from '../../jobs/lifecycle.js';
 import { keyOf, type JobKey, type JobRecord, type SortField } from '../../jobs/repository.js';

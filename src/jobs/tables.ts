@@ -1,3 +1,4 @@
+/** The jobs domain's tables: jobs, their steps, their status history and their output. */
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -10,8 +11,8 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { JobStatus } from '../jobs/lifecycle.js';
-import type { Executor, EnvironmentVariable, StepLifecycle } from '../jobs/spec.js';
+import type { JobStatus } from './lifecycle.js';
+import type { Executor, EnvironmentVariable, StepLifecycle } from './spec.js';
 
 /** PostgreSQL's 64-bit transaction id; read back as a decimal string so it never loses precision. */
 const xid8 = customType<{ data: string; driverData: string }>({
