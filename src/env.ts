@@ -1,4 +1,4 @@
-/** Configuration from the environment (CONTRACT §1). Bad values stop start-up with one clear line. */
+/** Configuration from the environment. Bad values stop start-up with one clear line. */
 import { z } from 'zod';
 
 const configSchema = z.object({

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 as tests. The action × status table and the step transition table are written out
+ * The job lifecycle as tests. The action × status table and the step transition table are written out
  * here again, as data copied from the contract (not imported from src/jobs/lifecycle.ts), and
  * every cell is checked through the public API, REST and GraphQL, so contract and code cannot
  * drift apart without a test failing.
@@ -31,7 +31,7 @@ type Cell = { to: Status } | 'noop' | { conflict: RegExp | null } | 'deleted';
 const to = (status: Status): Cell => ({ to: status });
 const conflict = (says: RegExp | null = null): Cell => ({ conflict: says });
 
-/** CONTRACT §3, "job status | pause | resume | cancel | delete", one row per status. */
+/** The action × status table ("job status | pause | resume | cancel | delete"), one row per status. */
 const ACTION_TABLE: Record<Status, Record<Action, Cell>> = {
   created: { pause: to('pausing'), resume: conflict(), cancel: to('cancelled'), delete: conflict() },
   pending: { pause: to('pausing'), resume: conflict(), cancel: to('cancelling'), delete: conflict() },
@@ -45,7 +45,7 @@ const ACTION_TABLE: Record<Status, Record<Action, Cell>> = {
   cancelled: { pause: conflict(), resume: conflict(/cancel is final/), cancel: 'noop', delete: 'deleted' },
 };
 
-/** CONTRACT §3, "Allowed step transitions"; a same-status update is a no-op, anything else a 409. */
+/** The allowed step transitions; a same-status update is a no-op, anything else a 409. */
 const STEP_TRANSITIONS: Record<Status, Status[]> = {
   created: ['pending', 'active', 'cancelling', 'cancelled', 'pausing', 'paused', 'error'],
   pending: ['active', 'cancelling', 'cancelled', 'error', 'pausing', 'paused', 'completed'],

@@ -29,6 +29,15 @@ const JOB_STATUS = /* GraphQL */ `
     }
   }
 `;
+/** Without the job itself: a deleted job's events can be replayed, but the job cannot be read. */
+const JOB_STATUS_ONLY = /* GraphQL */ `
+  subscription ($workspace: String!, $name: String!, $after: String) {
+    jobStatus(workspace: $workspace, name: $name, after: $after) {
+      cursor
+      status
+    }
+  }
+`;
 const JOB_EVENTS = /* GraphQL */ `
   subscription ($workspace: String!, $after: String) {
     jobEvents(workspace: $workspace, after: $after) {
@@ -110,6 +119,30 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     const sub = subscribe(client, JOB_STATUS, { workspace: 'nowhere', name: 'ghost' });
     await sub.until(() => sub.completed);
     expect(JSON.stringify(sub.errors)).toContain("Job 'ghost' not found in workspace 'nowhere'.");
+    await client.dispose();
+  });
+
+  it('jobStatus with a cursor replays a deleted job, and past its last change the job is not found', async () => {
+    const ws = uniqueWorkspace();
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('gone'));
+    await http(suite.base, 'POST', `${jobPath(ws, 'gone')}/cancel`, {});
+    expect((await http(suite.base, 'DELETE', jobPath(ws, 'gone'))).status).toBe(204);
+    const client = wsClient(suite.base);
+    const replay = subscribe<StatusEvent>(client, JOB_STATUS_ONLY, {
+      workspace: ws,
+      name: 'gone',
+      after: '0-0',
+    });
+    await replay.until(() => replay.completed);
+    expect(replay.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'CANCELLED']);
+    expect(replay.errors).toEqual([]);
+    const after = replay.received[1]!.jobStatus.cursor;
+    for (const name of ['gone', 'never-was']) {
+      const past = subscribe<StatusEvent>(client, JOB_STATUS_ONLY, { workspace: ws, name, after });
+      await past.until(() => past.completed);
+      expect(past.received).toEqual([]);
+      expect(JSON.stringify(past.errors)).toContain(`Job '${name}' not found in workspace '${ws}'.`);
+    }
     await client.dispose();
   });
 

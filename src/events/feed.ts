@@ -6,8 +6,8 @@
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { CrossProcessChannel, Database } from '../db/client.js';
-import { jobStatusEvents } from '../db/schema.js';
-import { isTerminal, type JobStatus } from '../jobs/lifecycle.js';
+import { jobStatusEvents } from '../jobs/tables.js';
+import type { JobStatus } from '../jobs/lifecycle.js';
 import { START, compareCursors, encodeCursor, type Cursor } from './cursor.js';
 import { EventQueue } from './queue.js';
 
@@ -249,12 +249,6 @@ export class StatusEventFeed {
       .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id));
     for (const row of rows) byJob.get(row.jobId)?.push(toEvent(row));
     return byJob;
-  }
-
-  /** Whether the job's last recorded event is terminal and at or before `cursor`. */
-  async endedAtOrBefore(filter: EventFilter, cursor: Cursor): Promise<boolean> {
-    const [last] = await this.latest(filter, { xid: '18446744073709551615', id: Number.MAX_SAFE_INTEGER });
-    return !!last && isTerminal(last.status) && compareCursors(last.position, cursor) <= 0;
   }
 
   private async latest(filter: EventFilter, upTo: Cursor): Promise<StatusEvent[]> {

@@ -1,5 +1,5 @@
 /**
- * The job lifecycle of CONTRACT §3 as data: statuses, what each action does in each status, and
+ * The job lifecycle as data: statuses, what each action does in each status, and
  * which step transitions are legal. Every door (REST, GraphQL, executors) goes through these.
  */
 export const JOB_STATUSES = [
@@ -33,7 +33,7 @@ const go = (to: JobStatus): ActionOutcome => ({ kind: 'transition', to });
 const noop: ActionOutcome = { kind: 'noop' };
 const conflict = (reason?: string): ActionOutcome => ({ kind: 'conflict', reason });
 
-/** CONTRACT §3, the action × status table, cell by cell. */
+/** The action × status table, cell by cell. */
 export const actionTable: Record<JobAction, Record<JobStatus, ActionOutcome>> = {
   pause: {
     created: go('pausing'),
@@ -93,7 +93,7 @@ export function allowedActions(status: JobStatus): JobAction[] {
   });
 }
 
-/** CONTRACT §3, allowed step transitions. A same-status update is a no-op, anything else a 409. */
+/** Allowed step transitions. A same-status update is a no-op, anything else a 409. */
 export const stepTransitions: Record<JobStatus, readonly JobStatus[]> = {
   created: ['pending', 'active', 'cancelling', 'cancelled', 'pausing', 'paused', 'error'],
   pending: ['active', 'cancelling', 'cancelled', 'error', 'pausing', 'paused', 'completed'],

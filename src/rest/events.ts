@@ -5,11 +5,11 @@
  */
 import { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { decodeCursor, type Cursor } from '../events/cursor.js';
+import { decodeCursor } from '../events/cursor.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
+import { openJobStream } from '../events/job-stream.js';
 import { SlowSubscriberError } from '../events/queue.js';
 import { JobNotFoundError } from '../jobs/errors.js';
-import { isTerminal } from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
 import { eventResponse } from './serialize.js';
 
@@ -17,9 +17,6 @@ export interface JobEventStreamOptions {
   /** A `: keep-alive` comment this often, so proxies do not close a quiet stream (ms). */
   heartbeatMs?: number;
 }
-
-/** Past every event there is: xid8 and bigserial at their largest. */
-const END: Cursor = { xid: '18446744073709551615', id: Number.MAX_SAFE_INTEGER };
 
 export function jobEventRoutes(
   feed: StatusEventFeed,
@@ -34,31 +31,17 @@ export function jobEventRoutes(
     // A reconnecting EventSource repeats the URL (and its `after`) and adds the newer Last-Event-ID.
     const cursorText = c.req.header('last-event-id') || c.req.query('after');
     const from = cursorText ? decodeCursor(cursorText) : undefined;
-    const filter = { workspace, jobName: name };
+    const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
+    if (opened.kind === 'not-found') throw new JobNotFoundError(workspace, name);
+    // Nothing will ever follow: 204 is how SSE tells an EventSource to stop reconnecting.
+    if (opened.kind === 'ended') return c.body(null, 204);
+    const { events } = opened;
 
-    const job = await jobs.get(workspace, name).catch((error: unknown) => {
-      // With a cursor, a deleted job's recorded history can still be replayed.
-      if (error instanceof JobNotFoundError && from) return undefined;
-      throw error;
-    });
-    if (from && (!job || isTerminal(job.status))) {
-      const [next] = await feed.history(filter, from, END, 1);
-      if (!next) {
-        if (!job) throw new JobNotFoundError(workspace, name);
-        // Nothing will ever follow: 204 is how SSE tells an EventSource to stop reconnecting.
-        return c.body(null, 204);
-      }
-    }
-
-    const events = feed.watch(filter, from ? { after: from } : { latest: true });
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => void events.return?.());
       const heartbeat = setInterval(() => void stream.write(': keep-alive\n\n'), heartbeatMs);
       try {
-        for await (const event of events) {
-          await writeStatus(stream, event);
-          if (isTerminal(event.status)) break;
-        }
+        for await (const event of events) await writeStatus(stream, event);
       } catch (error) {
         if (!(error instanceof SlowSubscriberError)) console.error('Job event stream failed:', error);
         const detail = error instanceof SlowSubscriberError ? error.message : 'Internal Server Error';

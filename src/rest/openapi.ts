@@ -58,7 +58,7 @@ interface OperationSpec {
 
 // ---------------------------------------------------------------------------------------------
 // The operations: what each route of ./jobs.ts, ./events.ts and ./logs.ts accepts and answers
-// (CONTRACT §2).
+// (the NeMo Platform Jobs API v2).
 
 const NO_RETRY_HEADER = {
   'x-should-retry': {

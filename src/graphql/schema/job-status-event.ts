@@ -5,8 +5,8 @@
 import { GraphQLError } from 'graphql';
 import { decodeCursor, InvalidCursorError } from '../../events/cursor.js';
 import type { StatusEvent } from '../../events/feed.js';
+import { openJobStream } from '../../events/job-stream.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
-import { isTerminal } from '../../jobs/lifecycle.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from './enums.js';
 import { connection, connectionOf, JobRef } from './job.js';
@@ -66,30 +66,6 @@ function parseAfter(after: string | null | undefined) {
   }
 }
 
-/**
- * Ends a job's stream after it delivered a terminal status. Not an async generator: a generator's
- * return() waits for its pending next(), so a client leaving an idle job would stay subscribed.
- */
-function untilTerminal(events: AsyncIterableIterator<StatusEvent>): AsyncIterableIterator<StatusEvent> {
-  let finished = false;
-  const finish = () => {
-    finished = true;
-    return events.return?.() ?? Promise.resolve({ value: undefined, done: true as const });
-  };
-  return {
-    async next() {
-      if (finished) return { value: undefined, done: true };
-      const result = await events.next();
-      if (!result.done && isTerminal(result.value.status)) void finish();
-      return result;
-    },
-    return: finish,
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
 async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
 builder.subscriptionFields((t) => ({
@@ -103,20 +79,15 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: async (_, { workspace, name, after }, { jobs, feed }) => {
-      const from = parseAfter(after);
-      if (!from) {
-        // A missing job is an error before any event, not a stream that never speaks.
-        await jobs.get(workspace, name).catch((error) => {
-          if (error instanceof JobNotFoundError) {
-            throw new GraphQLError(error.message, { extensions: { code: 'NOT_FOUND' } });
-          }
-          throw error;
+      const opened = await openJobStream(jobs, feed, { workspace, name, after: parseAfter(after) });
+      // A missing job is an error before any event, not a stream that never speaks.
+      if (opened.kind === 'not-found') {
+        throw new GraphQLError(new JobNotFoundError(workspace, name).message, {
+          extensions: { code: 'NOT_FOUND' },
         });
       }
-      const job = { workspace, jobName: name };
-      // A cursor at or past a finished job's last event: nothing will ever come, so end now.
-      if (from && (await feed.endedAtOrBefore(job, from))) return untilTerminal(emptyStream());
-      return untilTerminal(feed.watch(job, from ? { after: from } : { latest: true }));
+      if (opened.kind === 'ended') return emptyStream();
+      return opened.events;
     },
     resolve: (event) => event,
   }),
