@@ -4,7 +4,7 @@ import type { JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions } from '../../jobs/lifecycle.js';
 import { keyOf, type JobKey, type JobRecord, type SortField } from '../../jobs/repository.js';
-import { stepSpecOf } from '../../rest/serialize.js';
+import { filesetOf, stepSpecOf } from '../../jobs/views.js';
 import { builder } from '../builder.js';
 import { JobActionEnum, JobStatusEnum } from './enums.js';
 import { JobSpecRef, StepSpecRef } from './job-spec.js';
@@ -37,7 +37,7 @@ JobRef.implement({
     source: t.exposeString('source'),
     spec: t.expose('spec', { type: 'JSON' }),
     platformSpec: t.field({ type: JobSpecRef, resolve: (job) => ({ steps: job.steps.map(stepSpecOf) }) }),
-    fileset: t.string({ resolve: (job) => `job-fileset-${job.name}` }),
+    fileset: t.string({ resolve: filesetOf }),
     status: t.expose('status', { type: JobStatusEnum }),
     statusDetails: t.expose('statusDetails', { type: 'JSON' }),
     errorDetails: t.expose('errorDetails', { type: 'JSON', nullable: true }),
