@@ -2,6 +2,7 @@
  * JobStatusEvent: one status change of a job. `Job.events` pages a job's history; the
  * `jobStatus` and `jobEvents` subscriptions stream changes live, replaying from a cursor first.
  */
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { GraphQLError } from 'graphql';
 import { decodeCursor, InvalidCursorError } from '../../events/cursor.js';
 import type { StatusEvent } from '../../events/feed.js';
@@ -9,17 +10,19 @@ import { openJobStream } from '../../events/job-stream.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from './enums.js';
-import { connection, connectionOf, JobRef } from './job.js';
+import { connection, JobRef } from './job.js';
 
 export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent').implement({
   fields: (t) => ({
     cursor: t.exposeString('cursor', { description: 'Pass as `after` to resume right after this event.' }),
     job: t.field({
       type: JobRef,
-      resolve: async (event, _, { loaders }, info) => {
-        // A subscription keeps one context for its whole life: each event must see the job as it is now.
-        if (info.operation.operation === 'subscription') loaders.jobById.clear(event.jobId);
-        const job = await loaders.jobById.load(event.jobId);
+      resolve: async (event, _, context, info) => {
+        // A subscription keeps one context for its whole life: each event it delivers starts with
+        // empty loaders, so it sees the job, and its history, as they are now.
+        const delivered = info.operation.operation === 'subscription' && info.path.prev?.prev === undefined;
+        if (delivered) clearAllDataLoaders(context);
+        const job = await JobRef.getDataloader(context).load(event.jobId);
         if (!job) throw new GraphQLError(`Job '${event.jobName}' has been deleted.`);
         return job;
       },
@@ -30,27 +33,41 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
   }),
 });
 
-const JobStatusEventConnectionRef = connectionOf<StatusEvent>('JobStatusEvent', JobStatusEventRef);
+const JobStatusEventConnectionRef = builder.connectionObject({
+  type: JobStatusEventRef,
+  name: 'JobStatusEventConnection',
+  fields: (t) => ({ totalCount: t.exposeInt('totalCount') }),
+});
+
+const MAX_EVENTS_PAGE = 500;
+
+/** A page of one job's history. */
+function pageOfHistory(history: StatusEvent[], first: number, after: string | null | undefined) {
+  const start = after ? history.findIndex((e) => e.cursor === after) + 1 : 0;
+  const page = history.slice(start, start + first);
+  return connection(
+    page.map((e) => ({ cursor: e.cursor, node: e })),
+    { hasNextPage: start + page.length < history.length, hasPreviousPage: start > 0 },
+    history.length,
+  );
+}
 
 builder.objectField(JobRef, 'events', (t) =>
-  t.field({
+  t.loadable({
     type: JobStatusEventConnectionRef,
     description: 'The status history, oldest first.',
     args: {
-      first: t.arg.int({ validate: { min: 0, max: 500 } }),
+      first: t.arg.int({ validate: { min: 0, max: MAX_EVENTS_PAGE } }),
       after: t.arg.string(),
     },
-    resolve: async (job, { first, after }, { loaders }) => {
-      const all = await loaders.eventsByJob.load(job.id);
-      const start = after ? all.findIndex((e) => e.cursor === after) + 1 : 0;
-      const page = all.slice(start, start + (first ?? 50));
-      return connection(
-        page.map((e) => ({ cursor: e.cursor, node: e })),
-        start + page.length < all.length,
-        start > 0,
-        all.length,
-      );
+    // The histories of every job at one place in the document, in one statement; each place has
+    // a loader of its own, as its arguments are its own.
+    byPath: true,
+    load: async (jobIds: string[], { feed }, { first, after }) => {
+      const histories = await feed.historyOfJobs(jobIds);
+      return jobIds.map((id) => pageOfHistory(histories.get(id) ?? [], first ?? 50, after));
     },
+    resolve: (job) => job.id,
   }),
 );
 

@@ -1,15 +1,19 @@
 /** The Job type, its runtime steps, and the `job` and `jobs` queries. */
-import type { ObjectRef } from '@pothos/core';
 import type { JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions } from '../../jobs/lifecycle.js';
-import { keyOf, type JobKey, type JobRecord, type SortField } from '../../jobs/repository.js';
+import { keyOf, type JobKey, type SortField } from '../../jobs/repository.js';
 import { filesetOf, stepSpecOf } from '../../jobs/views.js';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { JobActionEnum, JobStatusEnum } from './enums.js';
 import { JobSpecRef, StepSpecRef } from './job-spec.js';
 
-export const JobRef = builder.objectRef<JobRecord>('Job');
+/** A field of type Job may resolve to a job id: the request's job loader then loads it, batched. */
+export const JobRef = builder.loadableObjectRef('Job', {
+  load: (ids: string[], { jobs }: GraphQLContext) => jobs.getMany(ids),
+  sort: (job) => job.id,
+});
 export const JobStepRef = builder.objectRef<JobStepRow>('JobStep');
 
 JobStepRef.implement({
@@ -54,76 +58,26 @@ JobRef.implement({
   }),
 });
 
-const PageInfoRef = builder
-  .objectRef<{
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  }>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
-      startCursor: t.exposeString('startCursor', { nullable: true }),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
-export { PageInfoRef };
-
-interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-interface Connection<T> {
-  edges: Edge<T>[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: number;
-}
-
-/** A Relay connection type for `node`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any node type
-export function connectionOf<T>(name: string, node: ObjectRef<any, T>) {
-  const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
-    fields: (t) => ({
-      cursor: t.exposeString('cursor'),
-      node: t.field({ type: node, resolve: (e) => e.node as never }),
-    }),
-  });
-  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
-    fields: (t) => ({
-      edges: t.field({ type: [EdgeRef], resolve: (c) => c.edges }),
-      nodes: t.field({ type: [node], resolve: (c) => c.edges.map((e) => e.node) as never }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.exposeInt('totalCount'),
-    }),
-  });
-}
-
+/** A page of a connection; its cursors bound the page, and are null when it is empty. */
 export function connection<T>(
-  edges: Edge<T>[],
-  hasNextPage: boolean,
-  hasPreviousPage: boolean,
+  edges: { cursor: string; node: T }[],
+  { hasNextPage, hasPreviousPage }: { hasNextPage: boolean; hasPreviousPage: boolean },
   totalCount: number,
-): Connection<T> {
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount,
+) {
+  const pageInfo = {
+    hasNextPage,
+    hasPreviousPage,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
   };
+  return { edges, pageInfo, totalCount };
 }
 
-const JobConnectionRef = connectionOf<JobRecord>('Job', JobRef);
+const JobConnectionRef = builder.connectionObject({
+  type: JobRef,
+  name: 'JobConnection',
+  fields: (t) => ({ totalCount: t.exposeInt('totalCount') }),
+});
 
 const JobOrderFieldEnum = builder.enumType('JobOrderField', {
   values: {
@@ -231,8 +185,8 @@ builder.queryFields((t) => ({
       });
       const edges = page.map((job) => ({ cursor: encodeJobCursor(field, keyOf(job, field)), node: job }));
       return args.last != null
-        ? connection(edges, !!args.before, hasMore, total)
-        : connection(edges, hasMore, !!args.after, total);
+        ? connection(edges, { hasNextPage: !!args.before, hasPreviousPage: hasMore }, total)
+        : connection(edges, { hasNextPage: hasMore, hasPreviousPage: !!args.after }, total);
     },
   }),
 }));
