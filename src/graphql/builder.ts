@@ -4,8 +4,8 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ZodPlugin from '@pothos/plugin-zod';
+import { argumentValidationError } from './argument-errors.js';
 import type { GraphQLContext } from './context.js';
-import { InputValidationError } from './input-validation.js';
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);
 
@@ -21,7 +21,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
   };
 }>({
-  // Errors first, so a failed argument validation becomes a typed `ValidationError` result.
+  // Errors first, so a failed argument validation can become a typed `ValidationError` result.
   plugins: [ErrorsPlugin, ZodPlugin, RelayPlugin, DataloaderPlugin],
   defaultFieldNullability: false,
   errors: {
@@ -30,7 +30,7 @@ export const builder = new SchemaBuilder<{
     defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
   },
   zod: {
-    validationError: (error) => InputValidationError.fromZod(error),
+    validationError: argumentValidationError,
   },
   relay: {
     // Connections only: no Node interface and no global ids (nor the node/nodes queries) yet.

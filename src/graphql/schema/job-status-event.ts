@@ -4,10 +4,10 @@
  */
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { GraphQLError } from 'graphql';
-import { decodeCursor, InvalidCursorError } from '../../events/cursor.js';
 import type { StatusEvent } from '../../events/feed.js';
 import { openJobStream } from '../../events/job-stream.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
+import { eventCursorArgument, invalidCursor, pageSize } from '../argument-errors.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from './enums.js';
 import { connection, JobRef } from './job.js';
@@ -41,9 +41,10 @@ const JobStatusEventConnectionRef = builder.connectionObject({
 
 const MAX_EVENTS_PAGE = 500;
 
-/** A page of one job's history. */
+/** A page of one job's history; a cursor that is not one of its events is the client's mistake. */
 function pageOfHistory(history: StatusEvent[], first: number, after: string | null | undefined) {
   const start = after ? history.findIndex((e) => e.cursor === after) + 1 : 0;
+  if (after && start === 0) return invalidCursor('events', 'after', after);
   const page = history.slice(start, start + first);
   return connection(
     page.map((e) => ({ cursor: e.cursor, node: e })),
@@ -57,7 +58,7 @@ builder.objectField(JobRef, 'events', (t) =>
     type: JobStatusEventConnectionRef,
     description: 'The status history, oldest first.',
     args: {
-      first: t.arg.int({ validate: { min: 0, max: MAX_EVENTS_PAGE } }),
+      first: t.arg.int({ validate: pageSize(MAX_EVENTS_PAGE) }),
       after: t.arg.string(),
     },
     // The histories of every job at one place in the document, in one statement; each place has
@@ -70,18 +71,6 @@ builder.objectField(JobRef, 'events', (t) =>
     resolve: (job) => job.id,
   }),
 );
-
-function parseAfter(after: string | null | undefined) {
-  if (!after) return undefined;
-  try {
-    return decodeCursor(after);
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    throw error;
-  }
-}
 
 async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
@@ -96,7 +85,8 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: async (_, { workspace, name, after }, { jobs, feed }) => {
-      const opened = await openJobStream(jobs, feed, { workspace, name, after: parseAfter(after) });
+      const from = eventCursorArgument('jobStatus', 'after', after);
+      const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
       // A missing job is an error before any event, not a stream that never speaks.
       if (opened.kind === 'not-found') {
         throw new GraphQLError(new JobNotFoundError(workspace, name).message, {
@@ -117,7 +107,7 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: (_, { workspace, after }, { feed }) => {
-      const from = parseAfter(after);
+      const from = eventCursorArgument('jobEvents', 'after', after);
       return feed.watch({ workspace }, from ? { after: from } : { live: true });
     },
     resolve: (event) => event,

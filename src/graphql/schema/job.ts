@@ -4,6 +4,7 @@ import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions } from '../../jobs/lifecycle.js';
 import { keyOf, type JobKey, type SortField } from '../../jobs/repository.js';
 import { filesetOf, stepSpecOf } from '../../jobs/views.js';
+import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { JobActionEnum, JobStatusEnum } from './enums.js';
@@ -115,18 +116,21 @@ function encodeJobCursor(field: SortField, key: JobKey): string {
   return Buffer.from(JSON.stringify([field, value, key.id])).toString('base64url');
 }
 
-function decodeJobCursor(cursor: string, field: SortField): JobKey {
+/** The position a cursor names in jobs ordered by `field`; undefined when it names none. */
+function decodeJobCursor(cursor: string, field: SortField): JobKey | undefined {
+  let decoded: unknown;
   try {
-    const [f, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [
-      string,
-      string,
-      string,
-    ];
-    if (f === field && typeof value === 'string' && typeof id === 'string') return { value, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString());
   } catch {
-    // fall through
+    return undefined;
   }
-  throw new Error(`Invalid cursor '${cursor}' for jobs ordered by ${field}.`);
+  if (!Array.isArray(decoded) || decoded.length !== 3) return undefined;
+  const [f, value, id] = decoded as unknown[];
+  if (f !== field || typeof value !== 'string' || typeof id !== 'string') return undefined;
+  if (field === 'source') return { value, id };
+  // A time that does not parse would reach the database as a bad timestamp.
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : { value: time.toISOString(), id };
 }
 
 const MAX_PAGE = 100;
@@ -152,17 +156,21 @@ builder.queryFields((t) => ({
       workspace: t.arg.string({ required: true }),
       filter: t.arg({ type: JobFilter }),
       orderBy: t.arg({ type: JobOrderBy }),
-      first: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
+      first: t.arg.int({ validate: pageSize(MAX_PAGE) }),
       after: t.arg.string(),
-      last: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
+      last: t.arg.int({ validate: pageSize(MAX_PAGE) }),
       before: t.arg.string(),
     },
-    validate: [
-      (args) => args.first == null || args.last == null,
-      { message: 'Pass either first or last, not both.' },
-    ],
+    validate: firstOrLast,
     resolve: async (_, args, { jobs }) => {
       const field: SortField = args.orderBy?.field ?? 'created_at';
+      const position = (argument: 'after' | 'before') => {
+        const cursor = args[argument];
+        if (!cursor) return undefined;
+        const key = decodeJobCursor(cursor, field);
+        if (!key) throw invalidCursor('jobs', argument, cursor);
+        return key;
+      };
       const descending = args.orderBy ? args.orderBy.direction === 'DESC' : true;
       const f = args.filter;
       const {
@@ -179,8 +187,8 @@ builder.queryFields((t) => ({
           updated_at: { gte: f?.updatedAfter ?? undefined, lte: f?.updatedBefore ?? undefined },
         },
         sort: { field, descending },
-        after: args.after ? decodeJobCursor(args.after, field) : undefined,
-        before: args.before ? decodeJobCursor(args.before, field) : undefined,
+        after: position('after'),
+        before: position('before'),
         take: args.last != null ? { last: args.last } : { first: args.first ?? 20 },
       });
       const edges = page.map((job) => ({ cursor: encodeJobCursor(field, keyOf(job, field)), node: job }));
