@@ -45,7 +45,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     executor.start();
   }
 
-  const graphql = { db: database.db, jobs, feed };
+  const graphql = { jobs, feed };
   const yoga = createGraphQLServer(graphql);
   const rest = getRequestListener(restApp(jobs, feed).fetch);
   const server = createServer((req, res) => {

@@ -287,6 +287,57 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
     expect(res.data.jobs.pageInfo.hasNextPage).toBe(false);
   });
 
+  it('pages jobs with cursors, forwards and back, keeping the total', async () => {
+    const ws = uniqueWorkspace();
+    for (const name of ['job-1', 'job-2', 'job-3']) {
+      await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps(name));
+    }
+    const page = async (args: Record<string, unknown>) => {
+      const res = await gql(
+        suite.base,
+        `query ($ws: String!, $first: Int, $after: String, $last: Int, $before: String) {
+          jobs(workspace: $ws, first: $first, after: $after, last: $last, before: $before) {
+            totalCount
+            nodes { name }
+            edges { cursor }
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          }
+        }`,
+        { ws, ...args },
+      );
+      expect(res.errors).toBeUndefined();
+      const { totalCount, nodes, edges, pageInfo } = res.data.jobs;
+      expect(pageInfo.startCursor).toBe(edges[0]?.cursor ?? null);
+      expect(pageInfo.endCursor).toBe(edges.at(-1)?.cursor ?? null);
+      return { totalCount, names: nodes.map((n: { name: string }) => n.name), pageInfo };
+    };
+
+    const first = await page({ first: 2 });
+    expect(first).toMatchObject({
+      totalCount: 3,
+      names: ['job-3', 'job-2'],
+      pageInfo: { hasNextPage: true, hasPreviousPage: false },
+    });
+    const second = await page({ first: 2, after: first.pageInfo.endCursor });
+    expect(second).toMatchObject({
+      totalCount: 3,
+      names: ['job-1'],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true },
+    });
+    const back = await page({ last: 2, before: second.pageInfo.startCursor });
+    expect(back).toMatchObject({
+      totalCount: 3,
+      names: ['job-3', 'job-2'],
+      pageInfo: { hasNextPage: true, hasPreviousPage: false },
+    });
+    const none = await page({ first: 0 });
+    expect(none).toMatchObject({
+      totalCount: 3,
+      names: [],
+      pageInfo: { startCursor: null, endCursor: null },
+    });
+  });
+
   describe('document limits', () => {
     // job → events → nodes → job → events → … : twelve levels are allowed, this asks for more.
     const tooDeep = `{ job(workspace: "w", name: "n") { ${'events { nodes { job { '.repeat(5)}name${' } } }'.repeat(5)} } }`;

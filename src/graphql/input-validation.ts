@@ -5,6 +5,9 @@
 import type { z } from 'zod';
 import type { InvalidJobSpecError } from '../jobs/errors.js';
 
+/** The GraphQL type of an `InputValidationError` result. */
+export const VALIDATION_ERROR_TYPE = 'ValidationError';
+
 export interface ValidationIssue {
   path: string[];
   message: string;

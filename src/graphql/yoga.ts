@@ -25,7 +25,8 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     renderGraphiQL: async (options) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
-    // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors.
+    // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors;
+    // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is.
     maskedErrors: true,
     logging: 'warn',
     context: () => createContext(deps),

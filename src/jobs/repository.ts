@@ -39,6 +39,27 @@ export async function lockJob(db: Database, workspace: string, name: string): Pr
   return { ...rows[0].job, steps: rows.map((r) => r.step) };
 }
 
+/**
+ * Jobs with their steps by id, in one statement whatever their number (every job has at least
+ * one step); ids with no job are left out.
+ */
+export async function findJobsByIds(db: Database, ids: readonly string[]): Promise<JobRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ job: jobs, step: jobSteps })
+    .from(jobs)
+    .innerJoin(jobSteps, eq(jobSteps.jobId, jobs.id))
+    .where(inArray(jobs.id, [...ids]))
+    .orderBy(asc(jobs.id), asc(jobSteps.position));
+  const records = new Map<string, JobRecord>();
+  for (const { job, step } of rows) {
+    let record = records.get(job.id);
+    if (!record) records.set(job.id, (record = { ...job, steps: [] }));
+    record.steps.push(step);
+  }
+  return [...records.values()];
+}
+
 export interface StatusChange {
   steps: { id: string; changes: Partial<JobStepRow> }[];
   job?: { id: string; changes: Partial<JobRow> };

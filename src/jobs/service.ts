@@ -90,6 +90,11 @@ export class JobsService {
     return record;
   }
 
+  /** Jobs with their steps by id, in one round trip however many; ids with no job are left out. */
+  getMany(ids: readonly string[]): Promise<JobRecord[]> {
+    return repo.findJobsByIds(this.db, ids);
+  }
+
   async list(workspace: string, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
     const { rows, total } = await repo.listJobs(this.db, workspace, query);
     return { jobs: await repo.withSteps(this.db, rows), total };

@@ -5,7 +5,7 @@
 import type { JobStepRow } from '../jobs/tables.js';
 import type { StatusEvent } from '../events/feed.js';
 import type { JobRecord } from '../jobs/repository.js';
-import type { StepSpec } from '../jobs/spec.js';
+import { filesetOf, stepSpecOf } from '../jobs/views.js';
 import type {
   JobStatusEvent,
   JobStatusTree,
@@ -15,17 +15,6 @@ import type {
 } from './schemas.js';
 
 const iso = (d: Date) => d.toISOString();
-
-/** Optional spec fields are left out when unset, as the upstream schemas mark them not nullable. */
-export function stepSpecOf(step: JobStepRow): StepSpec {
-  return {
-    name: step.name,
-    ...(step.environment ? { environment: step.environment } : {}),
-    executor: step.executor,
-    ...(step.config ? { config: step.config } : {}),
-    ...(step.lifecycle ? { lifecycle: step.lifecycle } : {}),
-  };
-}
 
 /** `PlatformJobResponse` */
 export function jobResponse(job: JobRecord): PlatformJobResponse {
@@ -39,7 +28,7 @@ export function jobResponse(job: JobRecord): PlatformJobResponse {
     source: job.source,
     spec: job.spec,
     platform_spec: { steps: job.steps.map(stepSpecOf) },
-    fileset: `job-fileset-${job.name}`,
+    fileset: filesetOf(job),
     status: job.status,
     status_details: job.statusDetails,
     error_details: job.errorDetails ?? {},

@@ -1,7 +1,7 @@
 /** Typed errors of the mutation result unions, all behind `interface Error { message }`. */
 import { JobAlreadyExistsError, JobNotFoundError, JobStateConflictError } from '../../jobs/errors.js';
 import { builder } from '../builder.js';
-import { InputValidationError, type ValidationIssue } from '../input-validation.js';
+import { InputValidationError, VALIDATION_ERROR_TYPE, type ValidationIssue } from '../input-validation.js';
 import { JobStatusEnum } from './enums.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -44,7 +44,7 @@ const ValidationIssueRef = builder.objectRef<ValidationIssue>('ValidationIssue')
 });
 
 builder.objectType(InputValidationError, {
-  name: 'ValidationError',
+  name: VALIDATION_ERROR_TYPE,
   interfaces: [ErrorInterface],
   fields: (t) => ({
     issues: t.field({ type: [ValidationIssueRef], resolve: (e) => e.issues }),

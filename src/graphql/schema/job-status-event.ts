@@ -2,24 +2,27 @@
  * JobStatusEvent: one status change of a job. `Job.events` pages a job's history; the
  * `jobStatus` and `jobEvents` subscriptions stream changes live, replaying from a cursor first.
  */
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { GraphQLError } from 'graphql';
-import { decodeCursor, InvalidCursorError } from '../../events/cursor.js';
 import type { StatusEvent } from '../../events/feed.js';
 import { openJobStream } from '../../events/job-stream.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
+import { eventCursorArgument, invalidCursor, pageSize } from '../argument-errors.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from './enums.js';
-import { connection, connectionOf, JobRef } from './job.js';
+import { connection, JobRef } from './job.js';
 
 export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent').implement({
   fields: (t) => ({
     cursor: t.exposeString('cursor', { description: 'Pass as `after` to resume right after this event.' }),
     job: t.field({
       type: JobRef,
-      resolve: async (event, _, { loaders }, info) => {
-        // A subscription keeps one context for its whole life: each event must see the job as it is now.
-        if (info.operation.operation === 'subscription') loaders.jobById.clear(event.jobId);
-        const job = await loaders.jobById.load(event.jobId);
+      resolve: async (event, _, context, info) => {
+        // A subscription keeps one context for its whole life: each event it delivers starts with
+        // empty loaders, so it sees the job, and its history, as they are now.
+        const delivered = info.operation.operation === 'subscription' && info.path.prev?.prev === undefined;
+        if (delivered) clearAllDataLoaders(context);
+        const job = await JobRef.getDataloader(context).load(event.jobId);
         if (!job) throw new GraphQLError(`Job '${event.jobName}' has been deleted.`);
         return job;
       },
@@ -30,41 +33,44 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
   }),
 });
 
-const JobStatusEventConnectionRef = connectionOf<StatusEvent>('JobStatusEvent', JobStatusEventRef);
+const JobStatusEventConnectionRef = builder.connectionObject({
+  type: JobStatusEventRef,
+  name: 'JobStatusEventConnection',
+  fields: (t) => ({ totalCount: t.exposeInt('totalCount') }),
+});
+
+const MAX_EVENTS_PAGE = 500;
+
+/** A page of one job's history; a cursor that is not one of its events is the client's mistake. */
+function pageOfHistory(history: StatusEvent[], first: number, after: string | null | undefined) {
+  const start = after ? history.findIndex((e) => e.cursor === after) + 1 : 0;
+  if (after && start === 0) return invalidCursor('events', 'after', after);
+  const page = history.slice(start, start + first);
+  return connection(
+    page.map((e) => ({ cursor: e.cursor, node: e })),
+    { hasNextPage: start + page.length < history.length, hasPreviousPage: start > 0 },
+    history.length,
+  );
+}
 
 builder.objectField(JobRef, 'events', (t) =>
-  t.field({
+  t.loadable({
     type: JobStatusEventConnectionRef,
     description: 'The status history, oldest first.',
     args: {
-      first: t.arg.int({ validate: { min: 0, max: 500 } }),
+      first: t.arg.int({ validate: pageSize(MAX_EVENTS_PAGE) }),
       after: t.arg.string(),
     },
-    resolve: async (job, { first, after }, { loaders }) => {
-      const all = await loaders.eventsByJob.load(job.id);
-      const start = after ? all.findIndex((e) => e.cursor === after) + 1 : 0;
-      const page = all.slice(start, start + (first ?? 50));
-      return connection(
-        page.map((e) => ({ cursor: e.cursor, node: e })),
-        start + page.length < all.length,
-        start > 0,
-        all.length,
-      );
+    // The histories of every job at one place in the document, in one statement; each place has
+    // a loader of its own, as its arguments are its own.
+    byPath: true,
+    load: async (jobIds: string[], { feed }, { first, after }) => {
+      const histories = await feed.historyOfJobs(jobIds);
+      return jobIds.map((id) => pageOfHistory(histories.get(id) ?? [], first ?? 50, after));
     },
+    resolve: (job) => job.id,
   }),
 );
-
-function parseAfter(after: string | null | undefined) {
-  if (!after) return undefined;
-  try {
-    return decodeCursor(after);
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    throw error;
-  }
-}
 
 async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
@@ -79,7 +85,8 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: async (_, { workspace, name, after }, { jobs, feed }) => {
-      const opened = await openJobStream(jobs, feed, { workspace, name, after: parseAfter(after) });
+      const from = eventCursorArgument('jobStatus', 'after', after);
+      const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
       // A missing job is an error before any event, not a stream that never speaks.
       if (opened.kind === 'not-found') {
         throw new GraphQLError(new JobNotFoundError(workspace, name).message, {
@@ -100,7 +107,7 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string(),
     },
     subscribe: (_, { workspace, after }, { feed }) => {
-      const from = parseAfter(after);
+      const from = eventCursorArgument('jobEvents', 'after', after);
       return feed.watch({ workspace }, from ? { after: from } : { live: true });
     },
     resolve: (event) => event,

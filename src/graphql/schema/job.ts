@@ -1,15 +1,20 @@
 /** The Job type, its runtime steps, and the `job` and `jobs` queries. */
-import type { ObjectRef } from '@pothos/core';
 import type { JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions } from '../../jobs/lifecycle.js';
-import { keyOf, type JobKey, type JobRecord, type SortField } from '../../jobs/repository.js';
-import { stepSpecOf } from '../../rest/serialize.js';
+import { keyOf, type JobKey, type SortField } from '../../jobs/repository.js';
+import { filesetOf, stepSpecOf } from '../../jobs/views.js';
+import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { JobActionEnum, JobStatusEnum } from './enums.js';
 import { JobSpecRef, StepSpecRef } from './job-spec.js';
 
-export const JobRef = builder.objectRef<JobRecord>('Job');
+/** A field of type Job may resolve to a job id: the request's job loader then loads it, batched. */
+export const JobRef = builder.loadableObjectRef('Job', {
+  load: (ids: string[], { jobs }: GraphQLContext) => jobs.getMany(ids),
+  sort: (job) => job.id,
+});
 export const JobStepRef = builder.objectRef<JobStepRow>('JobStep');
 
 JobStepRef.implement({
@@ -37,7 +42,7 @@ JobRef.implement({
     source: t.exposeString('source'),
     spec: t.expose('spec', { type: 'JSON' }),
     platformSpec: t.field({ type: JobSpecRef, resolve: (job) => ({ steps: job.steps.map(stepSpecOf) }) }),
-    fileset: t.string({ resolve: (job) => `job-fileset-${job.name}` }),
+    fileset: t.string({ resolve: filesetOf }),
     status: t.expose('status', { type: JobStatusEnum }),
     statusDetails: t.expose('statusDetails', { type: 'JSON' }),
     errorDetails: t.expose('errorDetails', { type: 'JSON', nullable: true }),
@@ -54,76 +59,26 @@ JobRef.implement({
   }),
 });
 
-const PageInfoRef = builder
-  .objectRef<{
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  }>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
-      startCursor: t.exposeString('startCursor', { nullable: true }),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
-export { PageInfoRef };
-
-interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-interface Connection<T> {
-  edges: Edge<T>[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: number;
-}
-
-/** A Relay connection type for `node`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any node type
-export function connectionOf<T>(name: string, node: ObjectRef<any, T>) {
-  const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
-    fields: (t) => ({
-      cursor: t.exposeString('cursor'),
-      node: t.field({ type: node, resolve: (e) => e.node as never }),
-    }),
-  });
-  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
-    fields: (t) => ({
-      edges: t.field({ type: [EdgeRef], resolve: (c) => c.edges }),
-      nodes: t.field({ type: [node], resolve: (c) => c.edges.map((e) => e.node) as never }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.exposeInt('totalCount'),
-    }),
-  });
-}
-
+/** A page of a connection; its cursors bound the page, and are null when it is empty. */
 export function connection<T>(
-  edges: Edge<T>[],
-  hasNextPage: boolean,
-  hasPreviousPage: boolean,
+  edges: { cursor: string; node: T }[],
+  { hasNextPage, hasPreviousPage }: { hasNextPage: boolean; hasPreviousPage: boolean },
   totalCount: number,
-): Connection<T> {
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount,
+) {
+  const pageInfo = {
+    hasNextPage,
+    hasPreviousPage,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
   };
+  return { edges, pageInfo, totalCount };
 }
 
-const JobConnectionRef = connectionOf<JobRecord>('Job', JobRef);
+const JobConnectionRef = builder.connectionObject({
+  type: JobRef,
+  name: 'JobConnection',
+  fields: (t) => ({ totalCount: t.exposeInt('totalCount') }),
+});
 
 const JobOrderFieldEnum = builder.enumType('JobOrderField', {
   values: {
@@ -161,18 +116,21 @@ function encodeJobCursor(field: SortField, key: JobKey): string {
   return Buffer.from(JSON.stringify([field, value, key.id])).toString('base64url');
 }
 
-function decodeJobCursor(cursor: string, field: SortField): JobKey {
+/** The position a cursor names in jobs ordered by `field`; undefined when it names none. */
+function decodeJobCursor(cursor: string, field: SortField): JobKey | undefined {
+  let decoded: unknown;
   try {
-    const [f, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [
-      string,
-      string,
-      string,
-    ];
-    if (f === field && typeof value === 'string' && typeof id === 'string') return { value, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString());
   } catch {
-    // fall through
+    return undefined;
   }
-  throw new Error(`Invalid cursor '${cursor}' for jobs ordered by ${field}.`);
+  if (!Array.isArray(decoded) || decoded.length !== 3) return undefined;
+  const [f, value, id] = decoded as unknown[];
+  if (f !== field || typeof value !== 'string' || typeof id !== 'string') return undefined;
+  if (field === 'source') return { value, id };
+  // A time that does not parse would reach the database as a bad timestamp.
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : { value: time.toISOString(), id };
 }
 
 const MAX_PAGE = 100;
@@ -198,17 +156,21 @@ builder.queryFields((t) => ({
       workspace: t.arg.string({ required: true }),
       filter: t.arg({ type: JobFilter }),
       orderBy: t.arg({ type: JobOrderBy }),
-      first: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
+      first: t.arg.int({ validate: pageSize(MAX_PAGE) }),
       after: t.arg.string(),
-      last: t.arg.int({ validate: { min: 0, max: MAX_PAGE } }),
+      last: t.arg.int({ validate: pageSize(MAX_PAGE) }),
       before: t.arg.string(),
     },
-    validate: [
-      (args) => args.first == null || args.last == null,
-      { message: 'Pass either first or last, not both.' },
-    ],
+    validate: firstOrLast,
     resolve: async (_, args, { jobs }) => {
       const field: SortField = args.orderBy?.field ?? 'created_at';
+      const position = (argument: 'after' | 'before') => {
+        const cursor = args[argument];
+        if (!cursor) return undefined;
+        const key = decodeJobCursor(cursor, field);
+        if (!key) throw invalidCursor('jobs', argument, cursor);
+        return key;
+      };
       const descending = args.orderBy ? args.orderBy.direction === 'DESC' : true;
       const f = args.filter;
       const {
@@ -225,14 +187,14 @@ builder.queryFields((t) => ({
           updated_at: { gte: f?.updatedAfter ?? undefined, lte: f?.updatedBefore ?? undefined },
         },
         sort: { field, descending },
-        after: args.after ? decodeJobCursor(args.after, field) : undefined,
-        before: args.before ? decodeJobCursor(args.before, field) : undefined,
+        after: position('after'),
+        before: position('before'),
         take: args.last != null ? { last: args.last } : { first: args.first ?? 20 },
       });
       const edges = page.map((job) => ({ cursor: encodeJobCursor(field, keyOf(job, field)), node: job }));
       return args.last != null
-        ? connection(edges, !!args.before, hasMore, total)
-        : connection(edges, hasMore, !!args.after, total);
+        ? connection(edges, { hasNextPage: !!args.before, hasPreviousPage: hasMore }, total)
+        : connection(edges, { hasNextPage: hasMore, hasPreviousPage: !!args.after }, total);
     },
   }),
 }));
