@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { JOB_STATUSES, type JobStatus } from '../jobs/lifecycle.js';
-import type { JobListFilter, SortField, TimeRange } from '../jobs/repository.js';
+import type { JobListFilter, SortField, TimeRange } from '../jobs/job-query.js';
 import { RequestValidationError, parseOr422, type ValidationDetail } from './validation.js';
 
 /** An unknown filter field: a 400, as upstream. */
