@@ -2,10 +2,22 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
+import {
+  JOB_LIST_FILTER_FIELDS,
+  JOB_ROW_KEYS,
+  JOB_TIME_FILTER_FIELDS,
+  TIME_BOUNDS,
+  type JobFilterField,
+  type JobListFilter,
+  type SortField,
+  type TimeBound,
+} from './job-query.js';
 import type { JobStatus } from './lifecycle.js';
 import type { ExecutorProvider } from './spec.js';
 
 export type JobRecord = JobRow & { steps: JobStepRow[] };
+// The GraphQL job list reads the sort field's type from here.
+export type { SortField };
 
 export async function findJob(
   db: Database,
@@ -148,21 +160,6 @@ export async function appendStatusEvent(db: Database, event: StatusEventValues):
   await insertStatusEvent(db, event);
 }
 
-export type SortField = 'created_at' | 'updated_at' | 'source';
-export interface TimeRange {
-  gte?: Date;
-  lte?: Date;
-  gt?: Date;
-  lt?: Date;
-}
-export interface JobListFilter {
-  status?: JobStatus[];
-  source?: string[];
-  project?: string[];
-  name?: string[];
-  created_at?: TimeRange;
-  updated_at?: TimeRange;
-}
 export interface JobListQuery {
   filter: JobListFilter;
   sort: { field: SortField; descending: boolean };
@@ -170,30 +167,25 @@ export interface JobListQuery {
   offset: number;
 }
 
-const sortColumns = { created_at: jobs.createdAt, updated_at: jobs.updatedAt, source: jobs.source };
+/** The column behind an API field. */
+const columnOf = (field: SortField | JobFilterField) => jobs[JOB_ROW_KEYS[field]];
 
-function timeConditions(
-  column: typeof jobs.createdAt | typeof jobs.updatedAt,
-  range: TimeRange | undefined,
-): SQL[] {
-  if (!range) return [];
-  const out: SQL[] = [];
-  if (range.gte) out.push(gte(column, range.gte));
-  if (range.lte) out.push(lte(column, range.lte));
-  if (range.gt) out.push(gt(column, range.gt));
-  if (range.lt) out.push(lt(column, range.lt));
-  return out;
-}
+/** The SQL comparison each bound of a time range makes. */
+const boundConditions = { gte, lte, gt, lt } satisfies Record<TimeBound, unknown>;
 
 export function jobFilterConditions(workspace: string, filter: JobListFilter): SQL {
   return and(
     eq(jobs.workspace, workspace),
-    filter.status && inArray(jobs.status, filter.status),
-    filter.source && inArray(jobs.source, filter.source),
-    filter.project && inArray(jobs.project, filter.project),
-    filter.name && inArray(jobs.name, filter.name),
-    ...timeConditions(jobs.createdAt, filter.created_at),
-    ...timeConditions(jobs.updatedAt, filter.updated_at),
+    ...JOB_LIST_FILTER_FIELDS.map((field) => {
+      const values = filter[field];
+      return values && inArray(columnOf(field), values);
+    }),
+    ...JOB_TIME_FILTER_FIELDS.flatMap((field) =>
+      TIME_BOUNDS.map((bound) => {
+        const at = filter[field]?.[bound];
+        return at && boundConditions[bound](columnOf(field), at);
+      }),
+    ),
   )!;
 }
 
@@ -210,7 +202,7 @@ export async function listJobs(
       .select()
       .from(jobs)
       .where(where)
-      .orderBy(direction(sortColumns[query.sort.field]), direction(jobs.id))
+      .orderBy(direction(columnOf(query.sort.field)), direction(jobs.id))
       .limit(query.limit)
       .offset(query.offset),
     db.select({ total: count() }).from(jobs).where(where),
@@ -284,7 +276,7 @@ export async function pageJobs(
   workspace: string,
   query: JobPageQuery,
 ): Promise<{ rows: JobRow[]; hasMore: boolean; total: number }> {
-  const column = sortColumns[query.sort.field];
+  const column = columnOf(query.sort.field);
   const key = sql`(${column}, ${jobs.id})`;
   const ascending = !query.sort.descending;
   const beyond = (k: JobKey, forward: boolean) =>
@@ -312,8 +304,5 @@ export async function pageJobs(
 }
 
 export function keyOf(row: JobRow, field: SortField): JobKey {
-  return {
-    value: field === 'source' ? row.source : row[field === 'created_at' ? 'createdAt' : 'updatedAt'],
-    id: row.id,
-  };
+  return { value: row[JOB_ROW_KEYS[field]], id: row.id };
 }

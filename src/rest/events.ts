@@ -3,15 +3,74 @@
  * events. First its current state, or with `Last-Event-ID` (or `?after=`) every change after
  * that cursor; then every change live, until a terminal status ends the stream.
  */
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { z } from 'zod';
 import { decodeCursor } from '../events/cursor.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { openJobStream } from '../events/job-stream.js';
 import { SlowSubscriberError } from '../events/queue.js';
 import { JobNotFoundError } from '../jobs/errors.js';
 import type { JobsService } from '../jobs/service.js';
+import { answer, jobPath, notFound, operation, operationsRouter } from './operations.js';
+import { componentRef } from './openapi.js';
+import { queryString } from './query.js';
+import { httpError, jobStatusEvent } from './schemas.js';
 import { eventResponse } from './serialize.js';
+
+const CURSOR_DESCRIPTION =
+  'An event’s `id:` (its cursor): the stream replays every change after it, even of a deleted job.';
+
+/**
+ * OpenAPI 3.1 cannot type the `data:` of each server-sent event (3.2's `itemSchema` wraps it in an
+ * envelope schema), so `x-events` maps each event name to its data's schema, which also keeps those
+ * components in the document.
+ */
+const eventStream = (events: Record<string, z.ZodType>) => ({
+  'text/event-stream': {
+    schema: { type: 'string' as const },
+    'x-events': Object.fromEntries(
+      Object.entries(events).map(([name, schema]) => [name, componentRef(schema, 'output')]),
+    ),
+  },
+});
+
+const streamJobEvents = createRoute({
+  ...operation(
+    'get',
+    '/workspaces/{workspace}/jobs/{name}/events',
+    'Stream Job Events',
+    'Stream a job’s status changes as server-sent events: first its current status (with a cursor, ' +
+      'every change after it), then each change as it happens, until a terminal status ends the stream.',
+  ),
+  request: {
+    params: jobPath,
+    query: z.object({ after: queryString(z.string()).optional().describe(CURSOR_DESCRIPTION) }),
+    headers: z.object({
+      'Last-Event-ID': z
+        .string()
+        .optional()
+        .describe(
+          `${CURSOR_DESCRIPTION} An \`EventSource\` sends it when it reconnects; it wins over \`after\`.`,
+        ),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'Server-sent events. Each `status` event’s `id:` is its cursor and its `data:` is a ' +
+        '`JobStatusEvent` as JSON. A stream that fails ends with an `error` event whose `data:` is an ' +
+        '`HTTPError`. A quiet stream gets a `: keep-alive` comment now and then.',
+      content: eventStream({ status: jobStatusEvent, error: httpError }),
+    },
+    204: {
+      description:
+        'The job has finished and nothing follows the cursor: an `EventSource` stops reconnecting.',
+    },
+    ...notFound(),
+    ...answer(422, 'Not a cursor of this stream', httpError),
+  },
+});
 
 export interface JobEventStreamOptions {
   /** A `: keep-alive` comment this often, so proxies do not close a quiet stream (ms). */
@@ -22,14 +81,13 @@ export function jobEventRoutes(
   feed: StatusEventFeed,
   jobs: JobsService,
   { heartbeatMs = 15_000 }: JobEventStreamOptions = {},
-): Hono {
-  const app = new Hono();
+): OpenAPIHono {
+  const app = operationsRouter();
 
-  app.get('/workspaces/:workspace/jobs/:name/events', async (c) => {
-    const workspace = c.req.param('workspace');
-    const name = c.req.param('name');
+  app.openapi(streamJobEvents, async (c) => {
+    const { workspace, name } = c.req.valid('param');
     // A reconnecting EventSource repeats the URL (and its `after`) and adds the newer Last-Event-ID.
-    const cursorText = c.req.header('last-event-id') || c.req.query('after');
+    const cursorText = c.req.valid('header')['Last-Event-ID'] || c.req.valid('query').after;
     const from = cursorText ? decodeCursor(cursorText) : undefined;
     const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
     if (opened.kind === 'not-found') throw new JobNotFoundError(workspace, name);

@@ -1,8 +1,8 @@
 /**
  * The REST door: the upstream API under /apis/jobs/v2, with its limits and error format, and its
- * documentation (`/openapi.json`, `/docs`).
+ * documentation (`/openapi.json`, `/docs`), generated from the routes themselves.
  */
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
@@ -11,16 +11,17 @@ import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
 import { jobLogRoutes } from './logs.js';
 import { openApiDocument } from './openapi.js';
+import { JOBS_API_ROOT } from './operations.js';
 import { referencePage } from './reference-page.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const JOBS_API_ROOT = '/apis/jobs/v2';
+export { JOBS_API_ROOT };
 
 /** The page loads nothing from anywhere: no script, only its own inline style. */
 const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
 
-export function restApp(jobs: JobsService, feed: StatusEventFeed): Hono {
-  const app = new Hono();
+export function restApp(jobs: JobsService, feed: StatusEventFeed): OpenAPIHono {
+  const app = new OpenAPIHono();
   app.use(
     '*',
     bodyLimit({
@@ -33,14 +34,15 @@ export function restApp(jobs: JobsService, feed: StatusEventFeed): Hono {
     }),
   );
 
-  const document = openApiDocument(JOBS_API_ROOT);
+  app.route(JOBS_API_ROOT, jobRoutes(jobs));
+  app.route(JOBS_API_ROOT, jobEventRoutes(feed, jobs));
+  app.route(JOBS_API_ROOT, jobLogRoutes(jobs));
+
+  const document = openApiDocument(app);
   const page = referencePage(document);
   app.get('/openapi.json', (c) => c.json(document));
   app.get('/docs', (c) => c.html(page, 200, DOCS_POLICY));
 
-  app.route(JOBS_API_ROOT, jobRoutes(jobs));
-  app.route(JOBS_API_ROOT, jobEventRoutes(feed, jobs));
-  app.route(JOBS_API_ROOT, jobLogRoutes(jobs));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.onError((error, c) => restError(error, c));
   return app;

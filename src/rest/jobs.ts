@@ -1,92 +1,264 @@
 /**
- * The NeMo Platform Jobs API v2 routes. Thin: parse the request with the shared schemas, call the
- * jobs service, shape the answer. Errors are translated in errors.ts.
+ * The NeMo Platform Jobs API v2 routes. Each route is one object: its method, path, parameters,
+ * body and answers, from which it is both checked and documented. Handlers are thin: take the
+ * checked request, call the jobs service, shape the answer. Errors are translated in errors.ts.
  */
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { JOB_FILTER_FIELDS } from '../jobs/job-query.js';
+import { actionTable, type JobAction } from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
 import { createJobRequest, stepStatusUpdate } from '../jobs/spec.js';
-import { readJsonBody, requireJsonBody } from './body.js';
-import { jobListQuery, pageQuery, pagination, parseFilter, parsePaging, parseSort } from './list-query.js';
+import {
+  STEP_FILTER_FIELDS,
+  jobListQuery,
+  pagination,
+  parseFilter,
+  parseSort,
+  stepListQuery,
+} from './list-query.js';
+import {
+  answer,
+  bodyErrors,
+  conflict,
+  ignoredBody,
+  invalidQuery,
+  jobPath,
+  jsonBody,
+  notFound,
+  ok,
+  operation,
+  operationsRouter,
+  unknownFilter,
+  workspacePath,
+} from './operations.js';
+import {
+  executionProfileList,
+  httpError,
+  httpValidationError,
+  jobListResponse,
+  jobStatusTree,
+  platformJobResponse,
+  stepListResponse,
+  stepResponse as stepResponseSchema,
+} from './schemas.js';
 import { jobResponse, statusTree, stepResponse } from './serialize.js';
-import { parseOr422 } from './validation.js';
 
 /** `-` in a path segment means "all" on the controller routes. */
 const orAll = (segment: string) => (segment === '-' ? undefined : segment);
 
-export function jobRoutes(jobs: JobsService): Hono {
-  const app = new Hono();
+const listExecutionProfiles = createRoute({
+  ...operation(
+    'get',
+    '/execution-profiles',
+    'List Execution Profiles',
+    'List the execution profiles (provider and profile) this gateway can run steps on.',
+  ),
+  // Documented even when empty, as every other operation's.
+  parameters: [],
+  responses: ok(executionProfileList),
+});
 
-  app.get('/execution-profiles', (c) => c.json(jobs.profiles));
+const createJobBody = jsonBody(createJobRequest);
+const createJob = createRoute({
+  ...operation('post', '/workspaces/{workspace}/jobs', 'Create Job', 'Create a platform job.'),
+  middleware: createJobBody.middleware,
+  request: { params: workspacePath, body: createJobBody.body },
+  responses: {
+    ...answer(201, 'Successful Response', platformJobResponse),
+    ...conflict('A job of that name already exists in the workspace'),
+    // A profile that is not configured is a sentence, not a schema error.
+    ...bodyErrors([httpValidationError, httpError]),
+  },
+});
 
-  app.post('/workspaces/:workspace/jobs', async (c) => {
-    const body = parseOr422(createJobRequest, await requireJsonBody(c), 'body');
-    const job = await jobs.create(c.req.param('workspace'), body);
+const listJobs = createRoute({
+  ...operation(
+    'get',
+    '/workspaces/{workspace}/jobs',
+    'List Jobs',
+    'List the platform jobs of a workspace, a page at a time.',
+  ),
+  request: { params: workspacePath, query: jobListQuery },
+  responses: { ...ok(jobListResponse), ...unknownFilter, ...invalidQuery },
+});
+
+const getJob = createRoute({
+  ...operation('get', '/workspaces/{workspace}/jobs/{name}', 'Get Job', 'Get a platform job.'),
+  request: { params: jobPath },
+  responses: { ...ok(platformJobResponse), ...notFound() },
+});
+
+const deleteJob = createRoute({
+  ...operation(
+    'delete',
+    '/workspaces/{workspace}/jobs/{name}',
+    'Delete Job',
+    'Delete a platform job that has finished (completed, error or cancelled).',
+  ),
+  request: { params: jobPath },
+  responses: {
+    204: { description: 'Successful Response' },
+    ...notFound(),
+    ...conflict('The job has not finished'),
+  },
+});
+
+/** A 409 is documented where the lifecycle table can answer one (cancel never does). */
+const canConflict = (action: JobAction) =>
+  Object.values(actionTable[action]).some((o) => o.kind === 'conflict');
+
+const actionRoute = (action: 'pause' | 'resume' | 'cancel', summary: string, description: string) =>
+  createRoute({
+    ...operation('post', `/workspaces/{workspace}/jobs/{name}/${action}`, summary, description),
+    middleware: ignoredBody.middleware,
+    request: { params: jobPath, body: ignoredBody.body },
+    responses: {
+      ...ok(platformJobResponse),
+      ...notFound(),
+      ...(canConflict(action)
+        ? conflict('The job’s status does not allow it; the detail names the status')
+        : {}),
+      ...bodyErrors(),
+    },
+  });
+
+const actions = [
+  { action: 'pause', route: actionRoute('pause', 'Pause Job', 'Pause a platform job.') },
+  { action: 'resume', route: actionRoute('resume', 'Resume Job', 'Resume a paused platform job.') },
+  { action: 'cancel', route: actionRoute('cancel', 'Cancel Job', 'Cancel a platform job.') },
+] as const;
+
+const getJobStatus = createRoute({
+  ...operation(
+    'get',
+    '/workspaces/{workspace}/jobs/{name}/status',
+    'Get Job Status',
+    'Get the status of a platform job and of each of its steps.',
+  ),
+  request: { params: jobPath },
+  responses: { ...ok(jobStatusTree), ...notFound() },
+});
+
+const listJobSteps = createRoute({
+  ...operation(
+    'get',
+    '/workspaces/{workspace}/jobs/{name}/steps',
+    'List Job Steps',
+    'List job steps for executors and controllers, oldest job first; `-` as the workspace or the job name means all.',
+  ),
+  request: {
+    params: z.object({
+      workspace: z.string().describe('Workspace identifier, or `-` for all'),
+      name: z.string().describe('The job’s name, or `-` for all'),
+    }),
+    query: stepListQuery,
+  },
+  responses: { ...ok(stepListResponse), ...unknownFilter, ...invalidQuery },
+});
+
+const stepStatusBody = jsonBody(stepStatusUpdate);
+const updateStepStatus = createRoute({
+  ...operation(
+    'patch',
+    '/workspaces/{workspace}/jobs/{job}/steps/{name}/status',
+    'Update Job Step Status',
+    'Report the status of a step (for executors and controllers); the job follows its steps.',
+  ),
+  middleware: stepStatusBody.middleware,
+  request: {
+    params: workspacePath.extend({
+      job: z.string().describe('The job’s name'),
+      name: z.string().describe('The step’s name'),
+    }),
+    body: stepStatusBody.body,
+  },
+  responses: {
+    ...ok(stepResponseSchema),
+    ...notFound('Job or step'),
+    ...conflict('The step cannot move from its status to the one given'),
+    ...bodyErrors(),
+  },
+});
+
+export function jobRoutes(jobs: JobsService): OpenAPIHono {
+  const app = operationsRouter();
+
+  app.openapi(listExecutionProfiles, (c) => c.json(jobs.profiles, 200));
+
+  app.openapi(createJob, async (c) => {
+    const job = await jobs.create(c.req.valid('param').workspace, c.var.body);
     return c.json(jobResponse(job), 201);
   });
 
-  app.get('/workspaces/:workspace/jobs', async (c) => {
-    const params = new URL(c.req.url).searchParams;
-    const query = parsePaging(jobListQuery, params);
-    const { filter, echo } = parseFilter(params);
-    const { jobs: page, total } = await jobs.list(c.req.param('workspace'), {
+  app.openapi(listJobs, async (c) => {
+    const query = c.req.valid('query');
+    const { filter, echo } = parseFilter(query, JOB_FILTER_FIELDS);
+    const { jobs: page, total } = await jobs.list(c.req.valid('param').workspace, {
       filter,
       sort: parseSort(query.sort),
       limit: query.page_size,
       offset: (query.page - 1) * query.page_size,
     });
-    return c.json({
-      data: page.map(jobResponse),
-      pagination: pagination(query.page, query.page_size, page.length, total),
-      sort: query.sort,
-      ...(Object.keys(echo).length > 0 ? { filter: echo } : {}),
-    });
+    return c.json(
+      {
+        data: page.map(jobResponse),
+        pagination: pagination(query.page, query.page_size, page.length, total),
+        sort: query.sort,
+        ...(Object.keys(echo).length > 0 ? { filter: echo } : {}),
+      },
+      200,
+    );
   });
 
-  app.get('/workspaces/:workspace/jobs/:name', async (c) => {
-    return c.json(jobResponse(await jobs.get(c.req.param('workspace'), c.req.param('name'))));
+  app.openapi(getJob, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    return c.json(jobResponse(await jobs.get(workspace, name)), 200);
   });
 
-  app.delete('/workspaces/:workspace/jobs/:name', async (c) => {
-    await jobs.delete(c.req.param('workspace'), c.req.param('name'));
+  app.openapi(deleteJob, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    await jobs.delete(workspace, name);
     return c.body(null, 204);
   });
 
-  // The seed's clients send `{}`; an empty body and no body are just as good.
-  for (const action of ['pause', 'resume', 'cancel'] as const) {
-    app.post(`/workspaces/:workspace/jobs/:name/${action}`, async (c) => {
-      await readJsonBody(c);
-      return c.json(jobResponse(await jobs[action](c.req.param('workspace'), c.req.param('name'))));
+  for (const { action, route } of actions) {
+    app.openapi(route, async (c) => {
+      const { workspace, name } = c.req.valid('param');
+      return c.json(jobResponse(await jobs[action](workspace, name)), 200);
     });
   }
 
-  app.get('/workspaces/:workspace/jobs/:name/status', async (c) => {
-    return c.json(statusTree(await jobs.get(c.req.param('workspace'), c.req.param('name'))));
+  app.openapi(getJobStatus, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    return c.json(statusTree(await jobs.get(workspace, name)), 200);
   });
 
-  app.get('/workspaces/:workspace/jobs/:name/steps', async (c) => {
-    const params = new URL(c.req.url).searchParams;
-    const query = parsePaging(pageQuery, params);
-    const { filter, echo } = parseFilter(params, ['status']);
+  app.openapi(listJobSteps, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const { filter, echo } = parseFilter(query, STEP_FILTER_FIELDS);
     const { rows, total } = await jobs.listSteps({
-      workspace: orAll(c.req.param('workspace')),
-      jobName: orAll(c.req.param('name')),
+      workspace: orAll(workspace),
+      jobName: orAll(name),
       status: filter.status,
       limit: query.page_size,
       offset: (query.page - 1) * query.page_size,
     });
-    return c.json({
-      data: rows.map(({ step, job }) => stepResponse(step, job)),
-      pagination: pagination(query.page, query.page_size, rows.length, total),
-      ...(Object.keys(echo).length > 0 ? { filter: echo } : {}),
-    });
+    return c.json(
+      {
+        data: rows.map(({ step, job }) => stepResponse(step, job)),
+        pagination: pagination(query.page, query.page_size, rows.length, total),
+        ...(Object.keys(echo).length > 0 ? { filter: echo } : {}),
+      },
+      200,
+    );
   });
 
-  app.patch('/workspaces/:workspace/jobs/:job/steps/:name/status', async (c) => {
-    const update = parseOr422(stepStatusUpdate, await requireJsonBody(c), 'body');
-    const workspace = c.req.param('workspace');
-    const jobName = c.req.param('job');
-    const step = await jobs.updateStepStatus(workspace, jobName, c.req.param('name'), update);
-    return c.json(stepResponse(step, { workspace, name: jobName }));
+  app.openapi(updateStepStatus, async (c) => {
+    const { workspace, job: jobName, name } = c.req.valid('param');
+    const step = await jobs.updateStepStatus(workspace, jobName, name, c.var.body);
+    return c.json(stepResponse(step, { workspace, name: jobName }), 200);
   });
 
   return app;

@@ -1,12 +1,25 @@
 /**
  * The list endpoints' query string: `page`, `page_size`, `sort` and bracket filters
  * (`filter[status]=paused,pausing`, `filter[created_at][$gte]=…`), where a comma means "any of",
- * as the upstream SDK sends lists.
+ * as the upstream SDK sends lists. Each parameter is one zod schema that both checks and documents
+ * it; the sort and filter fields are the jobs domain's (../jobs/job-query.ts).
  */
 import { z } from 'zod';
+import {
+  JOB_FILTER_FIELDS,
+  JOB_SORT_FIELDS,
+  JOB_TIME_FILTER_FIELDS,
+  TIME_BOUNDS,
+  type JobFilterField,
+  type JobListFilter,
+  type SortField,
+  type TimeBound,
+  type TimeFilterField,
+  type TimeRange,
+} from '../jobs/job-query.js';
 import { JOB_STATUSES, type JobStatus } from '../jobs/lifecycle.js';
-import type { JobListFilter, SortField, TimeRange } from '../jobs/repository.js';
-import { RequestValidationError, parseOr422, type ValidationDetail } from './validation.js';
+import { queryInteger, queryString } from './query.js';
+import { RequestValidationError, type ValidationDetail } from './validation.js';
 
 /** An unknown filter field: a 400, as upstream. */
 export class UnknownFilterError extends Error {
@@ -15,41 +28,81 @@ export class UnknownFilterError extends Error {
   }
 }
 
-const integer = (min: number, max: number, fallback: number) =>
+type SortValue = SortField | `-${SortField}`;
+/** Each sort field, ascending, then descending (a leading `-`). */
+export const SORT_VALUES = JOB_SORT_FIELDS.flatMap((field): SortValue[] => [field, `-${field}`]) as [
+  SortValue,
+  ...SortValue[],
+];
+
+/** A time bound as a query operator: `filter[created_at][$gte]`. */
+const operatorOf = (bound: TimeBound) => `$${bound}` as const;
+const BOUND_WORDS: Record<TimeBound, string> = { gte: '≥', lte: '≤', gt: '>', lt: '<' };
+
+const isTimeField = (field: string): field is TimeFilterField =>
+  (JOB_TIME_FILTER_FIELDS as readonly string[]).includes(field);
+
+/**
+ * One filter parameter, documented as the string it is. A repeated one arrives as an array and
+ * widens the match; `parseFilter` reads each value, so the schema lets both through.
+ */
+const filterParameter = (description: string, example?: string) =>
   z
-    .preprocess(
-      (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
-      z.number().int().min(min).max(max),
-    )
-    .default(fallback);
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe(description)
+    .meta({ type: 'string', ...(example && { examples: [example] }) });
 
-export const SORT_VALUES = [
-  'created_at',
-  '-created_at',
-  'updated_at',
-  '-updated_at',
-  'source',
-  '-source',
-] as const;
+/** The documented `filter[…]` parameters of the given fields. */
+function filterParameters(fields: readonly JobFilterField[]) {
+  const parameters: Record<`filter[${string}]`, ReturnType<typeof filterParameter>> = {};
+  for (const field of fields) {
+    if (isTimeField(field)) {
+      for (const bound of TIME_BOUNDS) {
+        parameters[`filter[${field}][${operatorOf(bound)}]`] = filterParameter(
+          `Only jobs whose ${field} is ${BOUND_WORDS[bound]} this ISO-8601 date or date-time.`,
+          '2025-01-31T00:00:00Z',
+        );
+      }
+    } else if (field === 'status') {
+      parameters[`filter[${field}]`] = filterParameter(
+        `One status, or several separated by commas (any of): ${JOB_STATUSES.join(', ')}.`,
+        'paused,pausing',
+      );
+    } else {
+      parameters[`filter[${field}]`] = filterParameter(
+        `One ${field}, or several separated by commas (any of).`,
+      );
+    }
+  }
+  return parameters;
+}
 
-export const pageQuery = z.object({
-  page: integer(1, 1_000_000, 1),
-  page_size: integer(1, 1000, 10),
+const paging = {
+  page: queryInteger(1, 1_000_000).default(1).describe('The page to return, from 1.'),
+  page_size: queryInteger(1, 1000).default(10).describe('How many results a page holds.'),
+};
+
+/** The filters a step list takes. */
+export const STEP_FILTER_FIELDS = ['status'] as const satisfies readonly JobFilterField[];
+
+/** `GET …/jobs`; filters of unknown fields pass through to `parseFilter`, which refuses them. */
+export const jobListQuery = z.looseObject({
+  ...paging,
+  sort: queryString(z.enum(SORT_VALUES))
+    .default('-created_at')
+    .describe('The field to sort by; a leading `-` sorts descending.'),
+  ...filterParameters(JOB_FILTER_FIELDS),
 });
 
-export const jobListQuery = pageQuery.extend({
-  sort: z.enum(SORT_VALUES).default('-created_at'),
-});
+/** `GET …/jobs/{name}/steps`. */
+export const stepListQuery = z.looseObject({ ...paging, ...filterParameters(STEP_FILTER_FIELDS) });
 
 const statusList = z.array(z.enum(JOB_STATUSES));
 const timestamp = z.iso.datetime({ offset: true, local: true }).or(z.iso.date());
 
 /** Times without an offset are UTC, like every time the API shows; `new Date` would read them as server-local. */
 const utcDate = (value: string) => new Date(/T[^Z+-]*$/.test(value) ? `${value}Z` : value);
-
-const LIST_FIELDS = ['status', 'source', 'project', 'name'] as const;
-const TIME_FIELDS = ['created_at', 'updated_at'] as const;
-const TIME_OPS = { $gte: 'gte', $lte: 'lte', $gt: 'gt', $lt: 'lt' } as const;
 
 export interface ParsedFilter {
   filter: JobListFilter;
@@ -62,105 +115,95 @@ function parseFilterKey(key: string): { field: string; op?: string } | undefined
   return match ? { field: match[1], op: match[2] } : undefined;
 }
 
+const boundOf = (op: string | undefined) => TIME_BOUNDS.find((bound) => operatorOf(bound) === op);
+
 const splitList = (value: string) =>
   value
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v !== '');
 
-/** Reads `filter[…]` parameters for the given fields; unknown fields are a 400, bad values a 422. */
-export function parseFilter(
-  params: URLSearchParams,
-  known: readonly string[] = [...LIST_FIELDS, ...TIME_FIELDS],
-): ParsedFilter {
+/**
+ * Reads the `filter[…]` parameters of a checked query for the given fields; unknown fields are a
+ * 400, bad values a 422.
+ */
+export function parseFilter(query: Record<string, unknown>, known: readonly JobFilterField[]): ParsedFilter {
   const filter: JobListFilter = {};
   const echo: Record<string, unknown> = {};
   const problems: ValidationDetail[] = [];
-  for (const [key, value] of params) {
+  for (const [key, given] of Object.entries(query)) {
     const parsed = parseFilterKey(key);
-    if (!parsed) continue;
+    if (!parsed || given === undefined) continue;
     const { field, op } = parsed;
-    if (!known.includes(field)) throw new UnknownFilterError(field, known);
-    if ((TIME_FIELDS as readonly string[]).includes(field)) {
-      const bound = op && TIME_OPS[op as keyof typeof TIME_OPS];
-      if (!bound) {
+    if (!(known as readonly string[]).includes(field)) throw new UnknownFilterError(field, known);
+    for (const value of [given].flat() as string[]) {
+      if (isTimeField(field)) {
+        const bound = boundOf(op);
+        if (!bound) {
+          problems.push({
+            type: 'value_error',
+            loc: ['query', key],
+            msg: `Value error, use ${field} with one of ${TIME_BOUNDS.map(operatorOf).join(', ')}, e.g. filter[${field}][$gte]`,
+            input: value,
+          });
+          continue;
+        }
+        if (!timestamp.safeParse(value).success) {
+          problems.push({
+            type: 'datetime_from_date_parsing',
+            loc: ['query', key],
+            msg: 'Input should be a valid datetime or date',
+            input: value,
+          });
+          continue;
+        }
+        const range: TimeRange = (filter[field] ??= {});
+        range[bound] = utcDate(value);
+        echo[field] = { ...(echo[field] as object), [op!]: value };
+        continue;
+      }
+      if (op) {
         problems.push({
           type: 'value_error',
           loc: ['query', key],
-          msg: `Value error, use ${field} with one of ${Object.keys(TIME_OPS).join(', ')}, e.g. filter[${field}][$gte]`,
+          msg: `Value error, filter[${field}] takes no operator`,
           input: value,
         });
         continue;
       }
-      if (!timestamp.safeParse(value).success) {
-        problems.push({
-          type: 'datetime_from_date_parsing',
-          loc: ['query', key],
-          msg: 'Input should be a valid datetime or date',
-          input: value,
-        });
-        continue;
+      const values = splitList(value);
+      // `filter[source]=` filters nothing: an empty list is taken as no filter, not as "match none".
+      if (values.length === 0) continue;
+      if (field === 'status') {
+        const statuses = statusList.safeParse(values);
+        if (!statuses.success) {
+          const bad = values.find((v) => !(JOB_STATUSES as readonly string[]).includes(v));
+          problems.push({
+            type: 'enum',
+            loc: ['query', key],
+            msg: `Input should be ${JOB_STATUSES.map((s) => `'${s}'`).join(', ')}`,
+            input: bad,
+            ctx: { expected: JOB_STATUSES.join(', ') },
+          });
+          continue;
+        }
+        filter.status = [...(filter.status ?? []), ...(statuses.data as JobStatus[])];
+      } else {
+        const listField = field as Exclude<JobFilterField, TimeFilterField | 'status'>;
+        filter[listField] = [...(filter[listField] ?? []), ...values];
       }
-      const range = ((filter as Record<string, TimeRange>)[field] ??= {});
-      range[bound] = utcDate(value);
-      echo[field] = { ...(echo[field] as object), [op!]: value };
-      continue;
+      // A repeated filter widens the match, so the echo shows every value given.
+      echo[field] = echo[field] === undefined ? value : `${echo[field]},${value}`;
     }
-    if (op) {
-      problems.push({
-        type: 'value_error',
-        loc: ['query', key],
-        msg: `Value error, filter[${field}] takes no operator`,
-        input: value,
-      });
-      continue;
-    }
-    const values = splitList(value);
-    // `filter[source]=` filters nothing: an empty list is taken as no filter, not as "match none".
-    if (values.length === 0) continue;
-    if (field === 'status') {
-      const statuses = statusList.safeParse(values);
-      if (!statuses.success) {
-        const bad = values.find((v) => !(JOB_STATUSES as readonly string[]).includes(v));
-        problems.push({
-          type: 'enum',
-          loc: ['query', key],
-          msg: `Input should be ${JOB_STATUSES.map((s) => `'${s}'`).join(', ')}`,
-          input: bad,
-          ctx: { expected: JOB_STATUSES.join(', ') },
-        });
-        continue;
-      }
-      filter.status = [...(filter.status ?? []), ...(statuses.data as JobStatus[])];
-    } else {
-      (filter as Record<string, string[]>)[field] = [
-        ...((filter as Record<string, string[]>)[field] ?? []),
-        ...values,
-      ];
-    }
-    // A repeated filter widens the match, so the echo shows every value given.
-    echo[field] = echo[field] === undefined ? value : `${echo[field]},${value}`;
   }
   if (problems.length > 0) throw new RequestValidationError(problems);
   return { filter, echo };
 }
 
-export function parseSort(sort: (typeof SORT_VALUES)[number]): { field: SortField; descending: boolean } {
+export function parseSort(sort: SortValue): { field: SortField; descending: boolean } {
   return sort.startsWith('-')
     ? { field: sort.slice(1) as SortField, descending: true }
     : { field: sort as SortField, descending: false };
-}
-
-export function parsePaging<S extends typeof pageQuery | typeof jobListQuery>(
-  schema: S,
-  params: URLSearchParams,
-): z.infer<S> {
-  const raw: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = params.get(key);
-    if (value !== null) raw[key] = value;
-  }
-  return parseOr422(schema, raw, 'query') as z.infer<S>;
 }
 
 export function pagination(page: number, pageSize: number, currentPageSize: number, total: number) {

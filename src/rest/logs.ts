@@ -4,26 +4,40 @@
  * newest ones; `step_id` keeps one step's lines. `next_page` and `prev_page` are cursors for the
  * neighbouring pages, null where there is nothing (yet) to read.
  */
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { JobLogRow } from '../jobs/tables.js';
 import type { JobLogQuery } from '../jobs/logs.js';
 import type { JobsService } from '../jobs/service.js';
-import type { JobLogEntry, JobLogPage } from './schemas.js';
-import { RequestValidationError, parseOr422 } from './validation.js';
+import { invalidQuery, jobPath, notFound, ok, operation, operationsRouter } from './operations.js';
+import { queryInteger, queryString } from './query.js';
+import { jobLogPage, type JobLogEntry, type JobLogPage } from './schemas.js';
+import { RequestValidationError } from './validation.js';
 
-const integer = (min: number, max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
-    z.number().int().min(min).max(max),
-  );
+// A repeated parameter takes its last value here, as this route always has.
+const logQuery = z.object({
+  limit: queryInteger(1, 10_000, 'last').default(100).describe('How many lines a page holds.'),
+  page_cursor: queryString(z.string(), 'last')
+    .optional()
+    .describe('Where the page starts: the `next_page` or `prev_page` of another page.'),
+  tail: queryInteger(1, 10_000, 'last')
+    .optional()
+    .describe('Only the newest lines, this many (instead of `limit` from the start or the cursor).'),
+  step_id: queryString(z.string().min(1), 'last')
+    .optional()
+    .describe('Only the lines of the step of this name.'),
+});
 
-/** The query string, as the OpenAPI document describes it (./openapi.ts). */
-export const logQuery = z.object({
-  limit: integer(1, 10_000).default(100),
-  page_cursor: z.string().optional(),
-  tail: integer(1, 10_000).optional(),
-  step_id: z.string().min(1).optional(),
+const getJobLogs = createRoute({
+  ...operation(
+    'get',
+    '/workspaces/{workspace}/jobs/{name}/logs',
+    'Get Job Logs',
+    'Get what a job’s steps printed, oldest line first, a page at a time: `limit` lines from the start ' +
+      'or from `page_cursor`, or the `tail` newest ones.',
+  ),
+  request: { params: jobPath, query: logQuery },
+  responses: { ...ok(jobLogPage), ...notFound(), ...invalidQuery },
 });
 
 type Cursor = { after: number } | { before: number };
@@ -58,12 +72,12 @@ const logEntry = (row: JobLogRow, jobName: string): JobLogEntry => ({
   stream: row.stream,
 });
 
-export function jobLogRoutes(jobs: JobsService): Hono {
-  const app = new Hono();
+export function jobLogRoutes(jobs: JobsService): OpenAPIHono {
+  const app = operationsRouter();
 
-  app.get('/workspaces/:workspace/jobs/:name/logs', async (c) => {
-    const params = Object.fromEntries(new URL(c.req.url).searchParams);
-    const query = parseOr422(logQuery, params, 'query');
+  app.openapi(getJobLogs, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    const query = c.req.valid('query');
     const cursor = query.page_cursor !== undefined ? decodeCursor(query.page_cursor) : undefined;
     const window: JobLogQuery = {
       step: query.step_id,
@@ -76,15 +90,14 @@ export function jobLogRoutes(jobs: JobsService): Hono {
             ? { last: query.limit }
             : { first: query.limit },
     };
-    const name = c.req.param('name');
-    const page = await jobs.pageLogs(c.req.param('workspace'), name, window);
+    const page = await jobs.pageLogs(workspace, name, window);
     const body: JobLogPage = {
       data: page.rows.map((row) => logEntry(row, name)),
       total: page.total,
       next_page: page.hasAfter ? encodeCursor({ after: page.rows.at(-1)!.id }) : null,
       prev_page: page.hasBefore ? encodeCursor({ before: page.rows[0].id }) : null,
     };
-    return c.json(body);
+    return c.json(body, 200);
   });
 
   return app;

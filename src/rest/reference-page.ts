@@ -2,10 +2,21 @@
  * `GET /docs`: the OpenAPI document as one readable HTML page, rendered on the server. No script,
  * no CDN: the gateway runs offline. Everything interpolated is escaped.
  */
-import type { z } from 'zod';
-import type { Content, OpenApiDocument, OperationObject } from './openapi.js';
+import {
+  isReferenceObject,
+  type ContentObject,
+  type OpenAPIObject,
+  type OperationObject,
+  type ParameterObject,
+  type ReferenceObject,
+  type ResponseObject,
+  type SchemaObject,
+} from 'openapi3-ts/oas31';
 
-type JsonSchema = z.core.JSONSchema.JSONSchema;
+type Schema = SchemaObject | ReferenceObject | boolean | undefined;
+/** The gateway's document refers to schemas only; anything else by reference is left out. */
+const notReference = <T extends object>(value: T | ReferenceObject): value is T => !isReferenceObject(value);
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 const escapeHtml = (value: unknown) =>
   String(value).replace(
@@ -21,18 +32,19 @@ const anchor = (name: string) => `schema-${name.replace(/[^A-Za-z0-9_-]/g, '_')}
 const json = (value: unknown) => `<code>${escapeHtml(JSON.stringify(value))}</code>`;
 
 /** A schema in a few words: `string`, `array of PlatformJobResponse`, a link for a named one. */
-function typeOf(schema: JsonSchema | boolean | undefined): string {
+function typeOf(schema: Schema): string {
   if (schema === undefined || schema === true) return 'any';
   if (schema === false) return 'nothing';
   if (schema.$ref?.startsWith(REF_PREFIX)) {
     const name = schema.$ref.slice(REF_PREFIX.length);
     return `<a href="#${anchor(name)}">${escapeHtml(name)}</a>`;
   }
+  if (isReferenceObject(schema)) return 'any';
   const alternatives = schema.oneOf ?? schema.anyOf;
   if (alternatives) return alternatives.map(typeOf).join(' | ');
   if (schema.const !== undefined) return json(schema.const);
   if (schema.enum) return `one of ${schema.enum.map(json).join(', ')}`;
-  if (schema.type === 'array') return `array of ${typeOf(schema.items as JsonSchema | undefined)}`;
+  if (schema.type === 'array') return `array of ${typeOf(schema.items)}`;
   if (schema.type === 'object') {
     if (schema.properties) return `object {${Object.keys(schema.properties).map(escapeHtml).join(', ')}}`;
     const values = schema.additionalProperties;
@@ -49,8 +61,8 @@ const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Defaults and limits worth reading; zod's ±2^53 integer bounds are not. */
-function constraints(schema: JsonSchema | boolean | undefined): string[] {
-  if (typeof schema !== 'object') return [];
+function constraints(schema: Schema): string[] {
+  if (typeof schema !== 'object' || isReferenceObject(schema)) return [];
   const notes: string[] = [];
   if (schema.default !== undefined) notes.push(`default ${json(schema.default)}`);
   if (schema.minimum !== undefined && Math.abs(schema.minimum) !== SAFE_INTEGER)
@@ -64,28 +76,33 @@ function constraints(schema: JsonSchema | boolean | undefined): string[] {
   return notes;
 }
 
-const describe = (schema: JsonSchema | boolean | undefined) =>
+const describe = (schema: Schema) =>
   [typeof schema === 'object' ? prose(schema.description) : '', ...constraints(schema)]
     .filter(Boolean)
     .join('<br>');
 
-function propertiesTable(schema: JsonSchema): string {
+function propertiesTable(schema: SchemaObject): string {
   const required = new Set(schema.required ?? []);
   const rows = Object.entries(schema.properties ?? {}).map(
     ([name, property]) =>
       `<tr><td><code>${escapeHtml(name)}</code>${required.has(name) ? ' <span class="req">required</span>' : ''}</td>` +
-      `<td>${typeOf(property as JsonSchema)}</td><td>${describe(property as JsonSchema)}</td></tr>`,
+      `<td>${typeOf(property)}</td><td>${describe(property)}</td></tr>`,
   );
   return `<table><thead><tr><th>Field</th><th>Type</th><th>Description</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function schemaSection(name: string, schema: JsonSchema): string {
+function schemaSection(name: string, schema: SchemaObject | ReferenceObject): string {
+  if (isReferenceObject(schema)) {
+    return `<section id="${anchor(name)}"><h3>${escapeHtml(name)}</h3><p>${typeOf(schema)}</p></section>`;
+  }
   let body: string;
-  if (schema.oneOf && schema.oneOf.every((variant) => variant.properties)) {
-    const tag = (schema.discriminator as { propertyName?: string } | undefined)?.propertyName;
-    body = schema.oneOf
+  const variants = schema.oneOf;
+  if (variants?.every((variant): variant is SchemaObject => notReference(variant) && !!variant.properties)) {
+    const tag = schema.discriminator?.propertyName;
+    body = variants
       .map((variant) => {
-        const value = tag ? (variant.properties?.[tag] as JsonSchema | undefined)?.const : undefined;
+        const property = tag ? variant.properties?.[tag] : undefined;
+        const value = property && notReference(property) ? property.const : undefined;
         const title = value !== undefined ? `${escapeHtml(tag)} = ${json(value)}` : 'one of';
         return `<h4>${title}</h4>${propertiesTable(variant)}`;
       })
@@ -98,20 +115,24 @@ function schemaSection(name: string, schema: JsonSchema): string {
   return `<section id="${anchor(name)}"><h3>${escapeHtml(name)}</h3><p>${prose(schema.description)}</p>${body}</section>`;
 }
 
-/** A JSON body by its schema; an event stream by its events, each with its `data:`'s schema. */
-const mediaType = (media: { schema: JsonSchema; 'x-events'?: Record<string, JsonSchema> }) =>
+/**
+ * A JSON body by its schema; an event stream by its events (`x-events`, see ./events.ts), each with
+ * its `data:`'s schema.
+ */
+const mediaType = (media: { schema?: Schema; 'x-events'?: Record<string, Schema> }) =>
   media['x-events']
     ? `event stream of ${Object.entries(media['x-events'])
         .map(([event, data]) => `<code>${escapeHtml(event)}</code> (data: ${typeOf(data)})`)
         .join(', ')}`
     : typeOf(media.schema);
 
-const bodyType = (content: Content | undefined) =>
+const bodyType = (content: ContentObject | undefined) =>
   content ? Object.values(content).map(mediaType).join(' | ') : '<em>no body</em>';
 
 function operationSection(method: string, path: string, op: OperationObject): string {
-  const parameters = op.parameters.length
-    ? `<h4>Parameters</h4><table><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>${op.parameters
+  const params = (op.parameters ?? []).filter(notReference<ParameterObject>);
+  const parameters = params.length
+    ? `<h4>Parameters</h4><table><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>${params
         .map(
           (p) =>
             `<tr><td><code>${escapeHtml(p.name)}</code>${p.required ? ' <span class="req">required</span>' : ''}</td>` +
@@ -119,23 +140,25 @@ function operationSection(method: string, path: string, op: OperationObject): st
         )
         .join('')}</tbody></table>`
     : '';
-  const requestBody = op.requestBody
-    ? `<h4>Request body${op.requestBody.required ? ' <span class="req">required</span>' : ''}</h4>` +
-      `<p>${Object.keys(op.requestBody.content).map(escapeHtml).join(', ')}: ${bodyType(op.requestBody.content)}` +
-      `${op.requestBody.description ? ` — ${prose(op.requestBody.description)}` : ''}</p>`
-    : '';
-  const responses = `<h4>Responses</h4><table><thead><tr><th>Status</th><th>Description</th><th>Body</th></tr></thead><tbody>${Object.entries(
-    op.responses,
-  )
+  const requestBody =
+    op.requestBody && notReference(op.requestBody)
+      ? `<h4>Request body${op.requestBody.required ? ' <span class="req">required</span>' : ''}</h4>` +
+        `<p>${Object.keys(op.requestBody.content).map(escapeHtml).join(', ')}: ${bodyType(op.requestBody.content)}` +
+        `${op.requestBody.description ? ` — ${prose(op.requestBody.description)}` : ''}</p>`
+      : '';
+  const answers = Object.entries(op.responses ?? {}).filter((entry): entry is [string, ResponseObject] =>
+    notReference(entry[1]),
+  );
+  const responses = `<h4>Responses</h4><table><thead><tr><th>Status</th><th>Description</th><th>Body</th></tr></thead><tbody>${answers
     .map(
       ([status, response]) =>
         `<tr><td><code>${escapeHtml(status)}</code></td><td>${prose(response.description)}</td><td>${bodyType(response.content)}</td></tr>`,
     )
     .join('')}</tbody></table>`;
   return (
-    `<section class="op" id="${escapeHtml(op.operationId)}">` +
+    `<section class="op" id="${escapeHtml(op.operationId ?? '')}">` +
     `<h2><span class="method ${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></h2>` +
-    `<p><strong>${escapeHtml(op.summary)}</strong>. ${prose(op.description)}</p>${parameters}${requestBody}${responses}</section>`
+    `<p><strong>${escapeHtml(op.summary ?? '')}</strong>. ${prose(op.description)}</p>${parameters}${requestBody}${responses}</section>`
   );
 }
 
@@ -149,14 +172,14 @@ th{background:#f7f7f9}.op{border-top:2px solid #ddd;margin-top:2rem}h2 code{font
 .req{color:#c53030;font-size:.8rem}nav li{list-style:none}nav ul{padding:0}`;
 
 /** The whole page for `document`. */
-export function referencePage(document: OpenApiDocument): string {
-  const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ method, path, op: op! })),
+export function referencePage(document: OpenAPIObject): string {
+  const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => (item[method] ? [{ method, path, op: item[method] }] : [])),
   );
   const contents = operations
     .map(
       ({ method, path, op }) =>
-        `<li><a href="#${escapeHtml(op.operationId)}"><span class="method ${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></a> ${escapeHtml(op.summary)}</li>`,
+        `<li><a href="#${escapeHtml(op.operationId ?? '')}"><span class="method ${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></a> ${escapeHtml(op.summary ?? '')}</li>`,
     )
     .join('');
   return `<!doctype html>
@@ -168,7 +191,7 @@ export function referencePage(document: OpenApiDocument): string {
 <nav><h2>Operations</h2><ul>${contents}</ul></nav>
 ${operations.map(({ method, path, op }) => operationSection(method, path, op)).join('\n')}
 <h2 class="op">Schemas</h2>
-${Object.entries(document.components.schemas)
+${Object.entries(document.components?.schemas ?? {})
   .map(([name, schema]) => schemaSection(name, schema))
   .join('\n')}
 </body></html>

@@ -86,6 +86,12 @@ nameComponent(stepStatusUpdate, {
   description: 'What an executor reports about a step.',
 });
 
+/**
+ * The shapes clients send as request bodies. The document names the other components after the
+ * responses that carry them, and splits a shape used both ways whose two forms differ.
+ */
+export const requestBodies: readonly z.ZodType[] = [createJobRequest, stepStatusUpdate];
+
 /** The same instance the step-status body uses, so both refer to one component. */
 export const jobStatus = nameComponent(stepStatusUpdate.shape.status, {
   id: 'PlatformJobStatus',

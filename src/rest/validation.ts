@@ -3,9 +3,11 @@
  * issues, with the types and sentences pydantic uses, so clients written for the upstream
  * platform read our errors as they read its own.
  */
+import type { Hook } from '@hono/zod-openapi';
+import type { Env } from 'hono';
 import type { z } from 'zod';
 
-export type LocRoot = 'body' | 'query' | 'path';
+export type LocRoot = 'body' | 'query' | 'path' | 'header';
 
 export interface ValidationDetail {
   type: string;
@@ -203,6 +205,18 @@ export function validationDetails(error: z.ZodError, root: LocRoot, input: unkno
     };
   });
 }
+
+const LOC_ROOTS: Record<string, LocRoot> = { json: 'body', query: 'query', param: 'path', header: 'header' };
+
+/**
+ * The routes' validation hook: a request part that fails its schema is the 422 FastAPI would send.
+ * The validator hands the hook the part as it was received, also when it failed, to quote from.
+ */
+export const rejectInvalidRequest: Hook<unknown, Env, string, void> = (result) => {
+  if (result.success) return;
+  const received = (result as { data?: unknown }).data;
+  throw new RequestValidationError(validationDetails(result.error, LOC_ROOTS[result.target], received));
+};
 
 /** Parses `input` or throws the 422 that FastAPI would send for it. */
 export function parseOr422<S extends z.ZodType>(schema: S, input: unknown, root: LocRoot): z.infer<S> {

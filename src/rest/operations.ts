@@ -1,0 +1,117 @@
+/**
+ * What the operations of the REST door share: their router, their tag and upstream-style
+ * operationId, their path parameters, the answers they document, and JSON request bodies, read as
+ * FastAPI reads them and checked with the body's schema before the handler runs.
+ */
+import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import { readJsonBody, requireJsonBody } from './body.js';
+import { componentRef } from './openapi.js';
+import { httpError, httpValidationError } from './schemas.js';
+import { parseOr422, rejectInvalidRequest } from './validation.js';
+
+export const JOBS_API_ROOT = '/apis/jobs/v2';
+
+/** A router for operations under the API root; a request part that fails its schema is a 422. */
+export const operationsRouter = () => new OpenAPIHono({ defaultHook: rejectInvalidRequest });
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** Upstream's (FastAPI's, kebab-cased) form: `pause-job-apis-jobs-v-2-workspaces-workspace-jobs-name-pause-post`. */
+const operationId = (summary: string, path: string, method: Method) =>
+  `${summary} ${JOBS_API_ROOT}${path} ${method}`
+    .replace(/([a-z])(\d)/gi, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .join('-');
+
+/** An operation's method, path (relative to the API root) and the words that name it in the document. */
+export const operation = <M extends Method, P extends string>(
+  method: M,
+  path: P,
+  summary: string,
+  description: string,
+) => ({
+  method,
+  path,
+  summary,
+  description,
+  operationId: operationId(summary, path, method),
+  tags: ['jobs'],
+});
+
+export const workspacePath = z.object({ workspace: z.string().describe('Workspace identifier') });
+export const jobPath = workspacePath.extend({ name: z.string().describe('The job’s name') });
+
+// ---------------------------------------------------------------------------------------------
+// Answers.
+
+type Responses = RouteConfig['responses'];
+
+const jsonContent = (schema: z.ZodType | z.ZodType[]) => ({
+  'application/json': {
+    schema: Array.isArray(schema)
+      ? { anyOf: schema.map((s) => componentRef(s, 'output')) }
+      : componentRef(schema, 'output'),
+  },
+});
+
+/** An answer whose JSON body is `schema`'s component; several mean any of them. */
+export const answer = (status: number, description: string, schema: z.ZodType | z.ZodType[]): Responses => ({
+  [status]: { description, content: jsonContent(schema) },
+});
+
+export const ok = (schema: z.ZodType) => answer(200, 'Successful Response', schema);
+export const notFound = (what = 'Job') => answer(404, `${what} not Found`, httpError);
+export const unknownFilter = answer(400, 'Unknown filter field', httpError);
+export const invalidQuery = answer(422, 'Validation Error', httpValidationError);
+
+/** The upstream SDK retries a 409 unless told not to; errors.ts sends this header with every 409. */
+export const conflict = (description: string): Responses => ({
+  409: {
+    description,
+    headers: {
+      'x-should-retry': {
+        description: 'Always `false`: a conflict will not go away by retrying.',
+        schema: { type: 'string', const: 'false' },
+      },
+    },
+    content: jsonContent(httpError),
+  },
+});
+
+/** What any route that reads a JSON body can answer about the body itself. */
+export const bodyErrors = (validation: z.ZodType | z.ZodType[] = httpValidationError): Responses => ({
+  ...answer(413, 'Request body too large', httpError),
+  ...answer(415, 'Body is not JSON', httpError),
+  ...answer(422, 'Validation Error', validation),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies: a route takes `middleware` and `request.body` from one of these.
+
+/** A JSON body the route requires, checked with `schema`; the handler finds it in `c.var.body`. */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return {
+    middleware: createMiddleware<{ Variables: { body: z.output<S> } }>(async (c, next) => {
+      c.set('body', parseOr422(schema, await requireJsonBody(c), 'body'));
+      await next();
+    }),
+    body: { required: true, content: { 'application/json': { schema: componentRef(schema, 'input') } } },
+  };
+}
+
+/** The SDK sends `{}` to the action routes; the body is read, so it must be JSON, and ignored. */
+export const ignoredBody = {
+  middleware: createMiddleware(async (c, next) => {
+    await readJsonBody(c);
+    await next();
+  }),
+  body: {
+    required: false,
+    description: 'Ignored. Clients send `{}`; an empty body or none works as well.',
+    content: { 'application/json': { schema: {} } },
+  },
+};
