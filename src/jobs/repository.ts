@@ -16,8 +16,6 @@ import type { JobStatus } from './lifecycle.js';
 import type { ExecutorProvider } from './spec.js';
 
 export type JobRecord = JobRow & { steps: JobStepRow[] };
-// The GraphQL job list reads the sort field's type from here.
-export type { SortField };
 
 export async function findJob(
   db: Database,

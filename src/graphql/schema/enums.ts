@@ -3,7 +3,7 @@ import { EXECUTOR_PROVIDERS } from '../../jobs/spec.js';
 import { builder } from '../builder.js';
 
 /** GraphQL enums are upper case; their values are the domain's lower-case names. */
-const upperCased = <T extends string>(values: readonly T[]) =>
+export const upperCased = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<string, { value: T }>;
 
 export const JobStatusEnum = builder.enumType('JobStatus', { values: upperCased(JOB_STATUSES) });

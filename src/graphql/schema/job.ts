@@ -2,12 +2,21 @@
 import type { JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions } from '../../jobs/lifecycle.js';
-import { keyOf, type JobKey, type SortField } from '../../jobs/repository.js';
+import {
+  JOB_LIST_FILTER_FIELDS,
+  JOB_SORT_FIELDS,
+  JOB_TIME_FILTER_FIELDS,
+  type JobListFilter,
+  type ListFilterField,
+  type SortField,
+  type TimeFilterField,
+} from '../../jobs/job-query.js';
+import { keyOf, type JobKey } from '../../jobs/repository.js';
 import { filesetOf, stepSpecOf } from '../../jobs/views.js';
 import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { JobActionEnum, JobStatusEnum } from './enums.js';
+import { JobActionEnum, JobStatusEnum, upperCased } from './enums.js';
 import { JobSpecRef, StepSpecRef } from './job-spec.js';
 
 /** A field of type Job may resolve to a job id: the request's job loader then loads it, batched. */
@@ -80,13 +89,7 @@ const JobConnectionRef = builder.connectionObject({
   fields: (t) => ({ totalCount: t.exposeInt('totalCount') }),
 });
 
-const JobOrderFieldEnum = builder.enumType('JobOrderField', {
-  values: {
-    CREATED_AT: { value: 'created_at' },
-    UPDATED_AT: { value: 'updated_at' },
-    SOURCE: { value: 'source' },
-  } as const,
-});
+const JobOrderFieldEnum = builder.enumType('JobOrderField', { values: upperCased(JOB_SORT_FIELDS) });
 const OrderDirectionEnum = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
 
 const JobOrderBy = builder.inputType('JobOrderBy', {
@@ -96,19 +99,43 @@ const JobOrderBy = builder.inputType('JobOrderBy', {
   }),
 });
 
+/** The input fields that bound each time field of the domain's list filter: at or after, at or before. */
+const TIME_FILTER_INPUTS = {
+  created_at: { after: 'createdAfter', before: 'createdBefore' },
+  updated_at: { after: 'updatedAfter', before: 'updatedBefore' },
+} as const satisfies Record<TimeFilterField, { after: string; before: string }>;
+
 const JobFilter = builder.inputType('JobFilter', {
   description: 'Every given field must match; a list matches any of its values.',
   fields: (t) => ({
-    status: t.field({ type: [JobStatusEnum] }),
-    source: t.stringList(),
-    project: t.stringList(),
-    name: t.stringList(),
+    ...({
+      status: t.field({ type: [JobStatusEnum] }),
+      source: t.stringList(),
+      project: t.stringList(),
+      name: t.stringList(),
+    } satisfies Record<ListFilterField, unknown>),
     createdAfter: t.field({ type: 'DateTime', description: 'Created at or after.' }),
     createdBefore: t.field({ type: 'DateTime', description: 'Created at or before.' }),
     updatedAfter: t.field({ type: 'DateTime', description: 'Updated at or after.' }),
     updatedBefore: t.field({ type: 'DateTime', description: 'Updated at or before.' }),
   }),
 });
+type JobFilterInput = typeof JobFilter.$inferInput;
+
+/** The GraphQL filter in the domain's terms. */
+function listFilterOf(f: JobFilterInput | null | undefined): JobListFilter {
+  const filter: JobListFilter = {};
+  if (!f) return filter;
+  for (const field of JOB_LIST_FILTER_FIELDS) {
+    const values = f[field];
+    if (values) (filter as Record<ListFilterField, unknown>)[field] = values;
+  }
+  for (const field of JOB_TIME_FILTER_FIELDS) {
+    const { after, before } = TIME_FILTER_INPUTS[field];
+    filter[field] = { gte: f[after] ?? undefined, lte: f[before] ?? undefined };
+  }
+  return filter;
+}
 
 /** Job list cursors carry the sort they were made under, so a cursor from another order is refused. */
 function encodeJobCursor(field: SortField, key: JobKey): string {
@@ -172,20 +199,12 @@ builder.queryFields((t) => ({
         return key;
       };
       const descending = args.orderBy ? args.orderBy.direction === 'DESC' : true;
-      const f = args.filter;
       const {
         jobs: page,
         hasMore,
         total,
       } = await jobs.page(args.workspace, {
-        filter: {
-          status: f?.status ?? undefined,
-          source: f?.source ?? undefined,
-          project: f?.project ?? undefined,
-          name: f?.name ?? undefined,
-          created_at: { gte: f?.createdAfter ?? undefined, lte: f?.createdBefore ?? undefined },
-          updated_at: { gte: f?.updatedAfter ?? undefined, lte: f?.updatedBefore ?? undefined },
-        },
+        filter: listFilterOf(args.filter),
         sort: { field, descending },
         after: position('after'),
         before: position('before'),
