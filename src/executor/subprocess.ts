@@ -16,7 +16,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobStepRow } from '../jobs/tables.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { JobNotFoundError, StepTransitionError } from '../jobs/errors.js';
-import { canStepMove, isTerminal, type JobStatus } from '../jobs/lifecycle.js';
+import {
+  JOB_STATUSES_THAT_MAY_BRING_WORK,
+  STARTABLE_STEP_STATUSES,
+  STEP_STATUSES_AWAITING_EXECUTOR,
+  STEP_STATUSES_WAITING_ON_RUNNER,
+  UNSTARTED_STEP_SETTLES_TO,
+  movesToEnd,
+  orphanedStepEndsIn,
+  type JobStatus,
+} from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
 import type { EnvironmentVariable, StepStatusUpdate } from '../jobs/spec.js';
 import type { ProcessLease } from '../db/client.js';
@@ -35,18 +44,7 @@ export interface SubprocessExecutorOptions {
   orphanSweepMs?: number;
 }
 
-/** A step in these has not started: claiming it means moving it to `active` from one of them. */
-const CLAIMABLE: readonly JobStatus[] = ['created', 'pending'];
-/** A current step in these may need an executor: to start it, or to settle an action on it. */
-const NEEDS_EXECUTOR: JobStatus[] = ['created', 'pending', 'pausing', 'resuming', 'cancelling'];
-/**
- * Job statuses after which there may be work that the last look did not see. A pause is not
- * among them: only a step that was already waiting (so already seen) can be paused unstarted.
- */
-const NEW_WORK: ReadonlySet<JobStatus> = new Set(['created', 'pending', 'resuming', 'cancelling']);
 const SCAN_BATCH = 100;
-/** A step in these has a process behind it, or had one: if its gateway died, nobody will move it. */
-const ORPHANABLE: JobStatus[] = ['active', 'pausing', 'resuming', 'cancelling'];
 /** After the main process exits, how long its pipes may stay open (held by a straggler). */
 const PIPE_DRAIN_MS = 1000;
 /** After SIGSTOP, a moment for what the process wrote before it stopped to leave the pipes. */
@@ -135,7 +133,7 @@ export class SubprocessExecutor {
 
   private onEvent(event: StatusEvent): void {
     for (const run of this.runs.values()) if (run.step.jobId === event.jobId) this.reconcile(run);
-    if (NEW_WORK.has(event.status)) this.wake();
+    if (JOB_STATUSES_THAT_MAY_BRING_WORK.has(event.status)) this.wake();
   }
 
   /** Looks for work soon; at most one look runs, and wakes during it cause one more. */
@@ -168,14 +166,15 @@ export class SubprocessExecutor {
       const { rows } = await this.jobs.listSteps({
         provider: 'subprocess',
         current: true,
-        status: NEEDS_EXECUTOR,
+        status: [...STEP_STATUSES_AWAITING_EXECUTOR],
         limit: SCAN_BATCH,
         offset,
       });
       found += rows.length;
       for (const { step, job } of rows) {
         if (this.stopping || this.runs.has(step.id) || this.settling.has(step.id)) continue;
-        if (CLAIMABLE.includes(step.status)) this.track(this.launch(step, job.workspace, job.name));
+        if (STARTABLE_STEP_STATUSES.includes(step.status))
+          this.track(this.launch(step, job.workspace, job.name));
         else if (!('runner' in step.statusDetails))
           this.track(this.settleUnstarted(step, job.workspace, job.name));
       }
@@ -197,7 +196,7 @@ export class SubprocessExecutor {
       for (let offset = 0; !this.stopping; offset += SCAN_BATCH) {
         const { rows } = await this.jobs.listSteps({
           provider: 'subprocess',
-          status: ORPHANABLE,
+          status: [...STEP_STATUSES_WAITING_ON_RUNNER],
           limit: SCAN_BATCH,
           offset,
         });
@@ -206,15 +205,16 @@ export class SubprocessExecutor {
           if (typeof lease !== 'string' || this.runs.has(step.id)) continue;
           if (!verdicts.has(lease)) verdicts.set(lease, this.lease.isHeld(lease));
           if (await verdicts.get(lease)) continue;
+          const end = orphanedStepEndsIn(step.status);
           const update: StepStatusUpdate =
-            step.status === 'cancelling'
-              ? { status: 'cancelled' }
-              : {
+            end === 'error'
+              ? {
                   status: 'error',
                   error_details: {
                     message: 'The gateway process running this step stopped unexpectedly; run the job again.',
                   },
-                };
+                }
+              : { status: end };
           await this.jobs
             .updateStepStatus(job.workspace, job.name, step.name, update, { expected: [step.status] })
             .catch((error) => {
@@ -288,7 +288,7 @@ export class SubprocessExecutor {
   private async claim(run: Run, update: StepStatusUpdate): Promise<boolean> {
     try {
       await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, update, {
-        expected: CLAIMABLE,
+        expected: STARTABLE_STEP_STATUSES,
       });
       return true;
     } catch (error) {
@@ -345,23 +345,17 @@ export class SubprocessExecutor {
   private async finish(run: Run, update: StepStatusUpdate): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const status = await this.stepStatus(run);
-      if (status === undefined || isTerminal(status)) return;
-      const target: StepStatusUpdate = status === 'cancelling' ? { status: 'cancelled' } : update;
+      if (status === undefined) return;
       try {
         let from = status;
-        if (!canStepMove(from, target.status) && canStepMove(from, 'active')) {
-          await this.jobs.updateStepStatus(
-            run.workspace,
-            run.jobName,
-            run.step.name,
-            { status: 'active' },
-            { expected: [from] },
-          );
-          from = 'active';
+        for (const to of movesToEnd(status, update.status)) {
+          // The report's details go with its own status, not with a status passed on the way.
+          const move = to === update.status ? update : { status: to };
+          await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, move, {
+            expected: [from],
+          });
+          from = to;
         }
-        await this.jobs.updateStepStatus(run.workspace, run.jobName, run.step.name, target, {
-          expected: [from],
-        });
         return;
       } catch (error) {
         // The step moved meanwhile (a pause or a cancel came in): look again.
@@ -446,12 +440,7 @@ export class SubprocessExecutor {
 
   /** Settles an action on a step that never started: there is no process to stop or continue. */
   private async settleUnstarted(step: JobStepRow, workspace: string, jobName: string): Promise<void> {
-    const to: Partial<Record<JobStatus, JobStatus>> = {
-      pausing: 'paused',
-      resuming: 'pending',
-      cancelling: 'cancelled',
-    };
-    const target = to[step.status];
+    const target = UNSTARTED_STEP_SETTLES_TO[step.status];
     if (!target) return;
     this.settling.add(step.id);
     try {
