@@ -9,6 +9,7 @@ import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from './support/process.js';
+import { eventually } from './support/wait.js';
 
 const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
 
@@ -29,15 +30,6 @@ const sleepingJob = (name: string, marker: string) => ({
     ],
   },
 });
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying mid-step on $name', (kind) => {
   // Marks the step's process so the test can clean up what the killed gateway left running.
@@ -71,9 +63,10 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying m
       sleepingJob('long-running', marker),
     );
     expect(created.status).toBe(201);
-    const running = await until(
+    const running = await eventually(
       () => http(doomed.url, 'GET', job),
       (res) => res.body.status === 'active',
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(running.body.status).toBe('active');
 
@@ -83,9 +76,10 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying m
     expect((await http(survivor.url, 'GET', job)).body.status).toBe('active');
 
     doomed.child.kill('SIGKILL');
-    const settled = await until(
+    const settled = await eventually(
       () => http(survivor!.url, 'GET', job),
       (res) => res.body.status !== 'active',
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(settled.body.status).toBe('error');
     expect(settled.body.error_details.message).toMatch(/stopped unexpectedly/);
@@ -97,9 +91,14 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying m
 describe('a gateway dying mid-step on pglite', () => {
   const marker = `orphan-${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'jobs-gateway-crash-'));
+  let crashing: GatewayProcess;
   let restarted: RunningGateway | undefined;
 
+  beforeAll(async () => {
+    crashing = await startGatewayProcess({ DATA_DIR: dataDir });
+  });
   afterAll(async () => {
+    await crashing?.stop();
     await restarted?.close();
     try {
       execFileSync('pkill', ['-f', marker]);
@@ -110,21 +109,22 @@ describe('a gateway dying mid-step on pglite', () => {
   });
 
   it('the step it ran ends in error when the gateway starts again on the same data', async () => {
-    const crashing = await startGatewayProcess({ DATA_DIR: dataDir });
     const ws = uniqueWorkspace();
     const job = `${JOBS}/workspaces/${ws}/jobs/interrupted`;
     await http(crashing.url, 'POST', `${JOBS}/workspaces/${ws}/jobs`, sleepingJob('interrupted', marker));
-    await until(
+    await eventually(
       () => http(crashing.url, 'GET', job),
       (res) => res.body.status === 'active',
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     crashing.child.kill('SIGKILL');
     await crashing.stop();
 
     restarted = await startGateway({ dataDir });
-    const settled = await until(
+    const settled = await eventually(
       () => http(restarted!.url, 'GET', job),
       (res) => res.body.status !== 'active',
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(settled.body.status).toBe('error');
     expect(settled.body.error_details.message).toMatch(/stopped unexpectedly/);

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
-import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { http, JOBS, startGateway, useGateway } from './support/gateway.js';
+import { eventually } from './support/wait.js';
 
 const node = process.execPath;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -41,22 +42,6 @@ function subprocessJob(name: string, steps: StepInput[]) {
   };
 }
 
-/** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out; last seen ${JSON.stringify(value)}`);
-    await sleep(50);
-    value = await read();
-  }
-  return value;
-}
-
 const processGone = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -67,43 +52,36 @@ const processGone = (pid: number) => {
 };
 
 describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
+  const suite = useGateway(kind);
   let scratch: string;
 
-  beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
+  beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'executor-test-'));
   });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+  afterAll(() => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
   const jobs = (ws: string) => `${JOBS}/workspaces/${ws}/jobs`;
-  async function create(ws: string, body: unknown, at = base) {
+  async function create(ws: string, body: unknown, at = suite.base) {
     const res = await http(at, 'POST', jobs(ws), body);
     expect(res.status, res.text).toBe(201);
     return res.body;
   }
-  const getJob = async (ws: string, name: string, at = base) =>
+  const getJob = async (ws: string, name: string, at = suite.base) =>
     (await http(at, 'GET', `${jobs(ws)}/${name}`)).body;
   const statusTree = async (ws: string, name: string) =>
-    (await http(base, 'GET', `${jobs(ws)}/${name}/status`)).body;
-  const untilStatus = (ws: string, name: string, status: string, at = base) =>
+    (await http(suite.base, 'GET', `${jobs(ws)}/${name}/status`)).body;
+  const untilStatus = (ws: string, name: string, status: string, at = suite.base) =>
     eventually(
       () => getJob(ws, name, at),
       (job) => job.status === status,
     );
   const logs = (ws: string, name: string, query = '') =>
-    http(base, 'GET', `${jobs(ws)}/${name}/logs${query}`);
+    http(suite.base, 'GET', `${jobs(ws)}/${name}/logs${query}`);
   const lineCount = async (ws: string, name: string) => (await logs(ws, name)).body.total as number;
   const action = async (ws: string, name: string, verb: string) => {
-    const res = await http(base, 'POST', `${jobs(ws)}/${name}/${verb}`, {});
+    const res = await http(suite.base, 'POST', `${jobs(ws)}/${name}/${verb}`, {});
     expect(res.status, res.text).toBe(200);
     return res.body;
   };
@@ -447,7 +425,7 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
   it.runIf(kind.name === 'postgres')(
     'never runs a step twice when two gateways share the database',
     async () => {
-      const other = await startGateway(database.options);
+      const other = await startGateway(suite.database.options);
       try {
         const ws = uniqueWorkspace();
         const ledger = join(scratch, `ledger-${randomBytes(4).toString('hex')}`);
@@ -463,7 +441,7 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
                 { name: 'one', script: record(`${name}/one`) },
                 { name: 'two', script: record(`${name}/two`) },
               ]),
-              i % 2 === 0 ? base : other.url,
+              i % 2 === 0 ? suite.base : other.url,
             ),
           ),
         );

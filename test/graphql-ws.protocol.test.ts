@@ -13,10 +13,11 @@ import {
 } from '../src/graphql/ws.js';
 import { createGraphQLServer } from '../src/graphql/yoga.js';
 import type { Gateway } from '../src/server.js';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { databaseKinds } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
-import { startGateway, type RunningGateway } from './support/gateway.js';
+import { useGateway } from './support/gateway.js';
 import { createJobIn } from './support/lifecycle.js';
+import { Changes } from './support/wait.js';
 
 const PROTOCOL = 'graphql-transport-ws';
 const JOB_STATUS = `subscription Status($workspace: String!, $name: String!) {
@@ -43,15 +44,14 @@ async function connect(
   const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/graphql`, protocols, options);
   const messages: any[] = [];
   let close: { code: number; reason: string } | undefined;
-  const waiters: (() => void)[] = [];
-  const notify = () => waiters.splice(0).forEach((w) => w());
+  const changes = new Changes();
   const peer: Peer = {
     socket,
     messages,
     pings: 0,
     send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
     message: (predicate, timeoutMs = 5000) =>
-      waitFor(
+      changes.until(
         () => {
           const found = messages.find(predicate);
           if (found === undefined && close)
@@ -62,48 +62,29 @@ async function connect(
         () => `no matching message in ${JSON.stringify(messages)}`,
       ),
     closed: (timeoutMs = 5000) =>
-      waitFor(
+      changes.until(
         () => close,
         timeoutMs,
         () => 'the socket stayed open',
       ),
     until: (condition, timeoutMs = 5000) =>
-      waitFor(
+      changes.until(
         () => condition() || undefined,
         timeoutMs,
         () => 'condition never held',
       ),
   };
-  function waitFor<T>(value: () => T | undefined, timeoutMs: number, why: () => string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out: ${why()}`)), timeoutMs);
-      const check = () => {
-        let v: T | undefined;
-        try {
-          v = value();
-        } catch (error) {
-          clearTimeout(timer);
-          return reject(error);
-        }
-        if (v !== undefined) {
-          clearTimeout(timer);
-          resolve(v);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  }
   socket.on('message', (data) => {
     messages.push(JSON.parse(String(data)));
-    notify();
+    changes.notify();
   });
   socket.on('ping', () => {
     peer.pings++;
-    notify();
+    changes.notify();
   });
   socket.on('close', (code, reason) => {
     close = { code, reason: reason.toString() };
-    notify();
+    changes.notify();
   });
   socket.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
@@ -139,27 +120,20 @@ async function tunedServer(gateway: Gateway, options: GraphQLWebSocketOptions) {
 }
 
 describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
+  const suite = useGateway(kind);
   let tuned: Awaited<ReturnType<typeof tunedServer>>;
   const workspace = uniqueWorkspace('ws-protocol');
 
   beforeAll(async () => {
-    database = await kind.create();
-    server = await startGateway(database.options);
-    base = server.url;
-    tuned = await tunedServer(server.gateway, {
+    tuned = await tunedServer(suite.server.gateway, {
       connectionInitWaitTimeoutMs: 300,
       keepAliveMs: 200,
       maxOperationsPerConnection: 2,
     });
-    await createJobIn(base, workspace, 'watched');
+    await createJobIn(suite.base, workspace, 'watched');
   });
   afterAll(async () => {
     await tuned?.close();
-    await server?.close();
-    await database?.drop();
   });
 
   const watch = (id: string) => ({
@@ -169,25 +143,25 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
   });
 
   it('closes with 4400 on a message that is not JSON', async () => {
-    const peer = await connect(base);
+    const peer = await connect(suite.base);
     peer.send('{not json');
     expect(await peer.closed()).toEqual({ code: 4400, reason: 'Invalid message received' });
   });
 
   it('closes with 4400 on a message of an unknown type', async () => {
-    const peer = await connect(base);
+    const peer = await connect(suite.base);
     peer.send({ type: 'hello' });
     expect(await peer.closed()).toEqual({ code: 4400, reason: 'Invalid message received' });
   });
 
   it('closes with 4401 on a subscribe before the connection is acknowledged', async () => {
-    const peer = await connect(base);
+    const peer = await connect(suite.base);
     peer.send(watch('1'));
     expect(await peer.closed()).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 
   it('closes with 4406 when the graphql-transport-ws subprotocol is not offered', async () => {
-    const peer = await connect(base, []);
+    const peer = await connect(suite.base, []);
     expect(await peer.closed()).toEqual({ code: 4406, reason: 'Subprotocol not acceptable' });
   });
 
@@ -197,7 +171,7 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
   });
 
   it('closes with 4409 when a subscribe reuses the id of a running subscription', async () => {
-    const peer = await acknowledged(base);
+    const peer = await acknowledged(suite.base);
     peer.send(watch('1'));
     const first = await peer.message((m) => m.type === 'next' && m.id === '1');
     expect(first.payload.data.jobStatus.status).toBe('CREATED');
@@ -207,13 +181,13 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
   });
 
   it('closes with 4429 on a second connection_init', async () => {
-    const peer = await acknowledged(base);
+    const peer = await acknowledged(suite.base);
     peer.send({ type: 'connection_init' });
     expect(await peer.closed()).toEqual({ code: 4429, reason: 'Too many initialisation requests' });
   });
 
   it('answers a ping with a pong, echoing its payload, before and after the ack', async () => {
-    const peer = await connect(base);
+    const peer = await connect(suite.base);
     peer.send({ type: 'ping' });
     expect(await peer.message((m) => m.type === 'pong')).toEqual({ type: 'pong' });
     peer.send({ type: 'connection_init' });
@@ -229,7 +203,7 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
   it(`closes with 1009 on a message larger than ${WS_MAX_PAYLOAD_BYTES} bytes, logging nothing`, async () => {
     const logged = vi.spyOn(console, 'error');
     try {
-      const peer = await acknowledged(base);
+      const peer = await acknowledged(suite.base);
       peer.send({ type: 'ping', payload: { padding: 'x'.repeat(WS_MAX_PAYLOAD_BYTES) } });
       expect((await peer.closed()).code).toBe(1009);
       expect(logged).not.toHaveBeenCalled();
@@ -239,7 +213,7 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
   });
 
   it('answers a syntax error with an error for that operation, keeping the connection', async () => {
-    const peer = await acknowledged(base);
+    const peer = await acknowledged(suite.base);
     peer.send({ id: 'bad', type: 'subscribe', payload: { query: 'subscription {' } });
     const error = await peer.message((m) => m.id === 'bad');
     expect(error.type).toBe('error');
@@ -279,26 +253,26 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
 
   // An idle job's stream is parked in next(); leaving must still release it at once.
   it('a closed socket releases its jobStatus subscription in the feed', async () => {
-    await createJobIn(base, workspace, 'idle');
+    await createJobIn(suite.base, workspace, 'idle');
     // Earlier tests' sockets are released by now: every subscription of this server is gone.
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 2000 }).toBe(0);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 2000 }).toBe(0);
     const before = 0;
-    const peer = await acknowledged(base);
+    const peer = await acknowledged(suite.base);
     peer.send({
       id: '1',
       type: 'subscribe',
       payload: { query: JOB_STATUS, variables: { workspace, name: 'idle' } },
     });
     await peer.message((m) => m.type === 'next' && m.id === '1');
-    expect(server.gateway.feed.subscriberCount).toBe(before + 1);
+    expect(suite.server.gateway.feed.subscriberCount).toBe(before + 1);
     peer.socket.close();
     await peer.closed();
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 2000 }).toBe(before);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 2000 }).toBe(before);
   });
 
   it('a closed socket releases its jobEvents subscription in the feed', async () => {
-    const before = server.gateway.feed.subscriberCount;
-    const peer = await acknowledged(base);
+    const before = suite.server.gateway.feed.subscriberCount;
+    const peer = await acknowledged(suite.base);
     peer.send({
       id: '1',
       type: 'subscribe',
@@ -307,9 +281,9 @@ describe.each(databaseKinds)('graphql-ws protocol on $name', (kind) => {
         variables: { w: workspace },
       },
     });
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(before + 1);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(before + 1);
     peer.socket.close();
-    await expect.poll(() => server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(before);
+    await expect.poll(() => suite.server.gateway.feed.subscriberCount, { timeout: 5000 }).toBe(before);
   });
 
   it('pings every peer and terminates one that never pongs', async () => {

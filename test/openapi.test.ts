@@ -12,7 +12,7 @@ import type {
   ResponseObject,
   SchemaObject,
 } from 'openapi3-ts/oas31';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StatusEventFeed } from '../src/events/feed.js';
 import type { JobsService } from '../src/jobs/service.js';
 import { jobEventRoutes } from '../src/rest/events.js';
@@ -20,9 +20,9 @@ import { restApp } from '../src/rest/index.js';
 import { jobRoutes } from '../src/rest/jobs.js';
 import { jobLogRoutes } from '../src/rest/logs.js';
 import { referencePage } from '../src/rest/reference-page.js';
-import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, seedJob, uniqueWorkspace } from './support/fixtures.js';
-import { http, JOBS, startGateway, type HttpResult, type RunningGateway } from './support/gateway.js';
+import { http, JOBS, useGateway, type HttpResult } from './support/gateway.js';
 import { reachStatus } from './support/lifecycle.js';
 import { SSEParser, type ServerSentEvent } from './support/sse.js';
 
@@ -70,30 +70,21 @@ const subprocessJob = (name: string) => ({
 });
 
 describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
-  let database: TestDatabase;
-  let server: RunningGateway;
-  let base: string;
+  // These tests move steps by hand, as an external controller would: no built-in executor.
+  const suite = useGateway(kind, { executor: false });
   let document: OpenApiDocument;
   let ajv: Ajv2020;
   /** `method path status` of every documented answer a test below received. */
   const answered = new Set<string>();
 
   beforeAll(async () => {
-    database = await kind.create();
-    // These tests move steps by hand, as an external controller would: no built-in executor.
-    server = await startGateway({ ...database.options, executor: false });
-    base = server.url;
-    const res = await http(base, 'GET', '/openapi.json');
+    const res = await http(suite.base, 'GET', '/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     document = res.body;
     ajv = new Ajv2020({ strict: false, allErrors: true, discriminator: true });
     addFormats(ajv);
     ajv.addSchema({ $id: 'openapi.json', components: document.components });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
   });
 
   const operation = (method: Method, path: string): Operation => {
@@ -146,7 +137,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<HttpResult> {
-    const res = await http(base, method.toUpperCase(), JOBS + url, body, headers);
+    const res = await http(suite.base, method.toUpperCase(), JOBS + url, body, headers);
     const what = `${method.toUpperCase()} ${path} answered ${res.status} ${res.text.slice(0, 300)}`;
     const op = operation(method, path);
     expectJsonAnswer(documentedAnswer(method, path, res.status, what), res, what);
@@ -171,7 +162,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     headers: Record<string, string> = {},
   ): Promise<HttpResult & { events: ServerSentEvent[] }> {
     const abort = new AbortController();
-    const res = await fetch(base + JOBS + url, {
+    const res = await fetch(suite.base + JOBS + url, {
       headers: { accept: 'text/event-stream', ...headers },
       signal: abort.signal,
     });
@@ -385,8 +376,8 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     it('pause, resume, cancel: 200, 404, 409, 413, 415, 422', async () => {
       const ws = uniqueWorkspace();
       await call('post', JOBS_PATH, jobs(ws), jobWithSteps('acted-on'));
-      await reachStatus(base, ws, 'finished', 'completed');
-      await reachStatus(base, ws, 'held', 'paused');
+      await reachStatus(suite.base, ws, 'finished', 'completed');
+      await reachStatus(suite.base, ws, 'held', 'paused');
       const action = (name: string, verb: string, body?: unknown, headers?: Record<string, string>) =>
         call('post', `${JOB_PATH}/${verb}`, `${jobs(ws)}/${name}/${verb}`, body, headers);
 
@@ -406,7 +397,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
 
     it('delete: 204 with an empty body, 404, 409', async () => {
       const ws = uniqueWorkspace();
-      await reachStatus(base, ws, 'done-job', 'completed');
+      await reachStatus(suite.base, ws, 'done-job', 'completed');
       await call('post', JOBS_PATH, jobs(ws), jobWithSteps('still-created'));
       expect((await call('delete', JOB_PATH, `${jobs(ws)}/still-created`)).status).toBe(409);
       expect((await call('delete', JOB_PATH, `${jobs(ws)}/done-job`)).status).toBe(204);
@@ -458,7 +449,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       await call('post', JOBS_PATH, jobs(ws), jobWithSteps('quiet'));
       // No executor runs here: the lines go in as the built-in one stores them.
       const at = new Date('2025-01-31T12:00:00Z');
-      await server.gateway.jobs.appendLogs(
+      await suite.server.gateway.jobs.appendLogs(
         ['step-a', 'step-a', 'step-b'].map((step, sequence) => ({
           jobId: created.body.id,
           step,
@@ -537,7 +528,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
   });
 
   it('serves /docs: one offline HTML page with every operation, linking the document', async () => {
-    const res = await http(base, 'GET', '/docs');
+    const res = await http(suite.base, 'GET', '/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");

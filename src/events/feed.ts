@@ -1,73 +1,20 @@
 /**
- * The status event feed of one gateway process. It reads the event table in cursor order, below
- * the oldest running transaction (see cursor.ts), and fans each event out to the subscribers that
- * asked for its job or its workspace. It reads when woken: by a commit in this process, by a
- * NOTIFY from another process, by the listener reconnecting, and by a slow poll as a safety net.
+ * The status event feed of one gateway process: the live pump. It keeps a position in the event
+ * log, reads the settled events after it when woken (by a commit in this process, by a NOTIFY from
+ * another process, by the listener reconnecting, and by a slow poll as a safety net), and fans
+ * each event out to the subscribers that asked for its job or its workspace.
  */
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { CrossProcessChannel, Database } from '../db/client.js';
-import { jobStatusEvents } from '../jobs/tables.js';
-import type { JobStatus } from '../jobs/lifecycle.js';
-import { START, compareCursors, encodeCursor, type Cursor } from './cursor.js';
+import { SingleFlight } from '../support/single-flight.js';
+import { START, type Cursor } from './cursor.js';
+import * as log from './event-log.js';
+import type { EventFilter, StatusEvent } from './event-log.js';
 import { EventQueue } from './queue.js';
 
-export interface StatusEvent {
-  cursor: string;
-  position: Cursor;
-  jobId: string;
-  workspace: string;
-  jobName: string;
-  status: JobStatus;
-  previousStatus: JobStatus | null;
-  occurredAt: Date;
-}
-
-/** Which events a subscriber wants: one job's, or a whole workspace's. */
-export interface EventFilter {
-  workspace: string;
-  jobName?: string;
-}
+export type { EventFilter, StatusEvent } from './event-log.js';
 
 const CHANNEL = 'job_status_events';
 const READ_BATCH = 1000;
-
-const eventColumns = {
-  id: jobStatusEvents.id,
-  xid: sql<string>`${jobStatusEvents.xid}::text`,
-  jobId: jobStatusEvents.jobId,
-  workspace: jobStatusEvents.workspace,
-  jobName: jobStatusEvents.jobName,
-  status: jobStatusEvents.status,
-  previousStatus: jobStatusEvents.previousStatus,
-  occurredAt: jobStatusEvents.occurredAt,
-};
-
-/** A row as selected by `eventColumns`: the event before its cursor is encoded. */
-type EventRow = Omit<StatusEvent, 'cursor' | 'position'> & { id: number; xid: string };
-
-const toEvent = (row: EventRow): StatusEvent => {
-  const position = { xid: row.xid, id: Number(row.id) };
-  return {
-    cursor: encodeCursor(position),
-    position,
-    jobId: row.jobId,
-    workspace: row.workspace,
-    jobName: row.jobName,
-    status: row.status,
-    previousStatus: row.previousStatus,
-    occurredAt: row.occurredAt,
-  };
-};
-
-/** Events of committed transactions only: those older than every transaction still running. */
-const settled = sql`${jobStatusEvents.xid} < pg_snapshot_xmin(pg_current_snapshot())`;
-const after = (c: Cursor) => sql`(${jobStatusEvents.xid}, ${jobStatusEvents.id}) > (${c.xid}::xid8, ${c.id})`;
-const atOrBefore = (c: Cursor) =>
-  sql`(${jobStatusEvents.xid}, ${jobStatusEvents.id}) <= (${c.xid}::xid8, ${c.id})`;
-const matching = (f: EventFilter): SQL =>
-  f.jobName === undefined
-    ? eq(jobStatusEvents.workspace, f.workspace)
-    : and(eq(jobStatusEvents.workspace, f.workspace), eq(jobStatusEvents.jobName, f.jobName))!;
 
 const keyOf = (workspace: string, jobName?: string) =>
   jobName === undefined ? `w\u0000${workspace}` : `j\u0000${workspace}\u0000${jobName}`;
@@ -86,12 +33,15 @@ export class StatusEventFeed {
   private readonly subscribers = new Map<string, Set<(event: StatusEvent) => void>>();
   /** In-process consumers of every event, in order (the built-in executor). */
   private readonly listeners = new Set<(event: StatusEvent) => void>();
-  private reading: Promise<void> | undefined;
-  private readAgain = false;
+  private readonly reads = new SingleFlight(
+    () => this.readNew(),
+    () => {
+      // The database is unreachable for now; the next wake or poll tries again.
+    },
+  );
   private notifyTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
-  private stopped = false;
   private readonly options: Required<FeedOptions>;
 
   constructor(
@@ -107,13 +57,7 @@ export class StatusEventFeed {
   }
 
   async start(): Promise<void> {
-    const [last] = await this.db
-      .select(eventColumns)
-      .from(jobStatusEvents)
-      .where(settled)
-      .orderBy(desc(jobStatusEvents.xid), desc(jobStatusEvents.id))
-      .limit(1);
-    if (last) this.position = toEvent(last).position;
+    this.position = (await log.lastSettledPosition(this.db)) ?? this.position;
     if (this.channel) {
       this.unlisten = await this.channel.listen(
         CHANNEL,
@@ -127,11 +71,11 @@ export class StatusEventFeed {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    const reading = this.reads.stop();
     clearInterval(this.pollTimer);
     clearTimeout(this.notifyTimer);
     await this.unlisten?.().catch(() => {});
-    await this.reading;
+    await reading;
   }
 
   /** Called after this process committed status events: read them now, and tell the others. */
@@ -149,32 +93,14 @@ export class StatusEventFeed {
 
   /** Reads new events soon; at most one read runs, and wakes during it cause one more. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.reading) {
-      this.readAgain = true;
-      return;
-    }
-    this.reading = this.readLoop().finally(() => (this.reading = undefined));
+    this.reads.wake();
   }
 
-  private async readLoop(): Promise<void> {
-    do {
-      this.readAgain = false;
-      let rows: EventRow[];
-      try {
-        rows = await this.db
-          .select(eventColumns)
-          .from(jobStatusEvents)
-          .where(and(after(this.position), settled))
-          .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id))
-          .limit(READ_BATCH);
-      } catch {
-        // The database is unreachable for now; the next wake or poll tries again.
-        return;
-      }
-      for (const row of rows) this.deliver(toEvent(row));
-      if (rows.length === READ_BATCH) this.readAgain = true;
-    } while (this.readAgain && !this.stopped);
+  /** Delivers the next batch of settled events; true when the batch was full and more may wait. */
+  private async readNew(): Promise<boolean> {
+    const events = await log.settledAfter(this.db, this.position, READ_BATCH);
+    for (const event of events) this.deliver(event);
+    return events.length === READ_BATCH;
   }
 
   private deliver(event: StatusEvent): void {
@@ -210,9 +136,9 @@ export class StatusEventFeed {
 
     const history =
       'after' in from
-        ? this.history(filter, from.after, seam)
+        ? log.history(this.db, filter, from.after, seam)
         : 'latest' in from
-          ? this.latest(filter, seam)
+          ? log.latest(this.db, filter, seam)
           : Promise.resolve([]);
     const output = new EventQueue<StatusEvent>(this.options.subscriberBufferLimit, unsubscribe);
     history.then(
@@ -227,38 +153,13 @@ export class StatusEventFeed {
   }
 
   /** Recorded events in (after, upTo], in order. */
-  async history(filter: EventFilter, after_: Cursor, upTo: Cursor, limit = 100_000): Promise<StatusEvent[]> {
-    if (compareCursors(after_, upTo) >= 0) return [];
-    const rows = await this.db
-      .select(eventColumns)
-      .from(jobStatusEvents)
-      .where(and(matching(filter), after(after_), atOrBefore(upTo)))
-      .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id))
-      .limit(limit);
-    return rows.map(toEvent);
+  history(filter: EventFilter, after: Cursor, upTo: Cursor, limit?: number): Promise<StatusEvent[]> {
+    return log.history(this.db, filter, after, upTo, limit);
   }
 
   /** The recorded history of several jobs, in one statement, each in order. */
-  async historyOfJobs(jobIds: string[]): Promise<Map<string, StatusEvent[]>> {
-    const byJob = new Map<string, StatusEvent[]>(jobIds.map((id) => [id, []]));
-    if (jobIds.length === 0) return byJob;
-    const rows = await this.db
-      .select(eventColumns)
-      .from(jobStatusEvents)
-      .where(inArray(jobStatusEvents.jobId, jobIds))
-      .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id));
-    for (const row of rows) byJob.get(row.jobId)?.push(toEvent(row));
-    return byJob;
-  }
-
-  private async latest(filter: EventFilter, upTo: Cursor): Promise<StatusEvent[]> {
-    const rows = await this.db
-      .select(eventColumns)
-      .from(jobStatusEvents)
-      .where(and(matching(filter), atOrBefore(upTo)))
-      .orderBy(desc(jobStatusEvents.xid), desc(jobStatusEvents.id))
-      .limit(1);
-    return rows.map(toEvent);
+  historyOfJobs(jobIds: string[]): Promise<Map<string, StatusEvent[]>> {
+    return log.historyOfJobs(this.db, jobIds);
   }
 
   /** Calls `listener` with every event this process reads, from now on; returns the way to stop. */

@@ -1,23 +1,13 @@
-import { randomBytes } from 'node:crypto';
+/** Ids and generated names, in the formats the NeMo Platform uses. */
+import { customAlphabet } from 'nanoid';
 
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** Base58: no 0, O, I or l, which read alike. */
+const base58 = customAlphabet('123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz', 22);
+const nameSuffix = customAlphabet('abcdefghijklmnopqrstuvwxyz0123456789', 8);
 
-function randomString(alphabet: string, length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // Rejection sampling keeps every character equally likely.
-      if (byte < 256 - (256 % alphabet.length)) out += alphabet[byte % alphabet.length];
-      if (out.length === length) break;
-    }
-  }
-  return out;
-}
-
-export const newJobId = () => `platform-job-${randomString(BASE58, 22)}`;
-export const newAttemptId = () => `platform-job-attempt-${randomString(BASE58, 22)}`;
-export const newStepId = () => `platform-job-step-${randomString(BASE58, 22)}`;
+export const newJobId = () => `platform-job-${base58()}`;
+export const newAttemptId = () => `platform-job-attempt-${base58()}`;
+export const newStepId = () => `platform-job-step-${base58()}`;
 
 /**
  * A name for a job created without one: the first 20 characters of its source, `-`, 8 random
@@ -33,5 +23,5 @@ export function generateJobName(source: string): string {
     .replace(/^[^a-z]+/, '')
     .replace(/-+$/, '');
   if (prefix === '') prefix = 'job';
-  return `${prefix}-${randomString(LOWER_ALNUM, 8)}`;
+  return `${prefix}-${nameSuffix()}`;
 }

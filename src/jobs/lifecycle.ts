@@ -1,7 +1,11 @@
 /**
- * The job lifecycle as data: statuses, what each action does in each status, and
- * which step transitions are legal. Every door (REST, GraphQL, executors) goes through these.
+ * The job lifecycle as data and pure functions: statuses, what each action does in each status,
+ * which step transitions are legal, what a step update does to its job, and which statuses an
+ * executor looks for. Every door (REST, GraphQL, executors) goes through these.
  */
+import { isDeepStrictEqual } from 'node:util';
+import type { StepStatusUpdate } from './spec.js';
+
 export const JOB_STATUSES = [
   'created',
   'pending',
@@ -153,15 +157,180 @@ export function stepStatusesAfter(
       return statuses.map((s) => (s === 'paused' ? 'resuming' : s));
     case 'cancel':
       if (to === 'cancelled') return statuses.map((s) => (isTerminal(s) ? s : 'cancelled'));
-      return statuses.map((s) => (RUNNING_STEP_STATUSES.has(s) ? 'cancelling' : s));
+      return statuses.map((s) => (STEP_STATUSES_A_CANCEL_STOPS.has(s) ? 'cancelling' : s));
   }
 }
 
-/** A step in one of these has been started and must be stopped by its executor. */
-const RUNNING_STEP_STATUSES: ReadonlySet<JobStatus> = new Set([
+/**
+ * A step in one of these is in an executor's hands (waiting for it, or running): a cancel asks the
+ * executor to stop it (`cancelling`) instead of cancelling it outright.
+ */
+const STEP_STATUSES_A_CANCEL_STOPS: ReadonlySet<JobStatus> = new Set([
   'pending',
   'active',
   'pausing',
   'paused',
   'resuming',
 ]);
+
+type Details = Record<string, unknown>;
+
+/** A step as the step-update rules see it. */
+export interface StepState {
+  name: string;
+  status: JobStatus;
+  statusDetails: Details;
+  errorDetails: Details | null;
+}
+
+/** New values for the step at `index`. */
+export interface StepChange {
+  index: number;
+  changes: { status: JobStatus; statusDetails?: Details; errorDetails?: Details };
+}
+
+/**
+ * A step update the lifecycle forbids, by the rule it breaks: `no-longer-expected` (the update was
+ * conditional on the step's status, and the step has moved on), `transition` (the step transition
+ * table has no such move), `order` (an earlier step has not completed, and only a cancel may
+ * overtake it). `reason` completes the message where the bare transition does not say it all.
+ */
+export interface StepUpdateRefusal {
+  kind: 'refused';
+  rule: 'no-longer-expected' | 'transition' | 'order';
+  reason?: string;
+}
+
+export type StepUpdateOutcome =
+  | StepUpdateRefusal
+  /** Same status, nothing new: nothing is written, not even the update time. */
+  | { kind: 'unchanged' }
+  | {
+      kind: 'changed';
+      /** The reported step first, then the later steps it moves along. */
+      steps: StepChange[];
+      /** Present when the job's status changes with its steps. */
+      job?: { status: JobStatus; errorDetails?: Details };
+    };
+
+/**
+ * What an executor's report about the step at `index` does: checks it against the step
+ * transition table and the order of steps, merges the details, starts the next step when one
+ * completes, cancels the steps that never started when one is cancelled, and derives the job's
+ * status (with the reported step's error details when the job fails). With `expected`, the update
+ * applies only while the step is in one of those statuses.
+ */
+export function decideStepUpdate(
+  jobStatus: JobStatus,
+  steps: readonly StepState[],
+  index: number,
+  update: StepStatusUpdate,
+  expected?: readonly JobStatus[],
+): StepUpdateOutcome {
+  const step = steps[index];
+  const moves = step.status !== update.status;
+  if (expected && !expected.includes(step.status)) {
+    return {
+      kind: 'refused',
+      rule: 'no-longer-expected',
+      reason: `it is no longer ${expected.join(' or ')}`,
+    };
+  }
+  if (moves && !canStepMove(step.status, update.status)) return { kind: 'refused', rule: 'transition' };
+  // Steps run in order: a later step may only be cancelled before the ones ahead complete.
+  const unfinished = steps.slice(0, index).find((s) => s.status !== 'completed');
+  if (moves && unfinished && update.status !== 'cancelled') {
+    return { kind: 'refused', rule: 'order', reason: `step '${unfinished.name}' has not completed` };
+  }
+  const statusDetails = { ...step.statusDetails, ...update.status_details };
+  if (
+    !moves &&
+    isDeepStrictEqual(statusDetails, step.statusDetails) &&
+    (update.error_details === undefined || isDeepStrictEqual(update.error_details, step.errorDetails))
+  ) {
+    return { kind: 'unchanged' };
+  }
+
+  const reported: StepChange = { index, changes: { status: update.status, statusDetails } };
+  if (update.error_details !== undefined) reported.changes.errorDetails = update.error_details;
+  const changes: StepChange[] = [reported];
+  const next = steps[index + 1];
+  if (update.status === 'completed' && next?.status === 'created') {
+    changes.push({ index: index + 1, changes: { status: 'pending' } });
+  }
+  // A cancelled step ends the job: the steps that never started are cancelled with it.
+  if (update.status === 'cancelled') {
+    steps.forEach((later, i) => {
+      if (i > index && later.status === 'created')
+        changes.push({ index: i, changes: { status: 'cancelled' } });
+    });
+  }
+
+  const statuses = steps.map((s) => s.status);
+  for (const { index: i, changes: c } of changes) statuses[i] = c.status;
+  const status = deriveJobStatus(statuses);
+  if (status === jobStatus) return { kind: 'changed', steps: changes };
+  const errorDetails = reported.changes.errorDetails ?? step.errorDetails ?? {};
+  return {
+    kind: 'changed',
+    steps: changes,
+    job: status === 'error' ? { status, errorDetails } : { status },
+  };
+}
+
+/** Step statuses of a step waiting to start: an executor claims it by moving it to `active` from one of these. */
+export const STARTABLE_STEP_STATUSES: readonly JobStatus[] = ['created', 'pending'];
+
+/** A job's current step in one of these waits for an executor: to start it, or to settle an action on it. */
+export const STEP_STATUSES_AWAITING_EXECUTOR: readonly JobStatus[] = [
+  'created',
+  'pending',
+  'pausing',
+  'resuming',
+  'cancelling',
+];
+
+/**
+ * After a job moves to one of these, an executor may find work that its last look did not see. A
+ * pause is not among them: only a step that was already waiting (so already seen) can be paused
+ * before it started.
+ */
+export const JOB_STATUSES_THAT_MAY_BRING_WORK: ReadonlySet<JobStatus> = new Set([
+  'created',
+  'pending',
+  'resuming',
+  'cancelling',
+]);
+
+/**
+ * A started step in one of these waits on the executor running it to move it on; if that
+ * executor's process died, nobody will. (A paused step waits on the user instead.)
+ */
+export const STEP_STATUSES_WAITING_ON_RUNNER: readonly JobStatus[] = [
+  'active',
+  'pausing',
+  'resuming',
+  'cancelling',
+];
+
+/** Where an action on a step that never started ends: there is no process to stop or continue. */
+export const UNSTARTED_STEP_SETTLES_TO: Partial<Record<JobStatus, JobStatus>> = {
+  pausing: 'paused',
+  resuming: 'pending',
+  cancelling: 'cancelled',
+};
+
+/** How a step ends when the process running it is gone: a cancel under way completes; anything else failed. */
+export const orphanedStepEndsIn = (status: JobStatus): JobStatus =>
+  status === 'cancelling' ? 'cancelled' : 'error';
+
+/**
+ * The moves that report the end of a step's process (`ended`: completed or error) from the step's
+ * status now: none for a step already finished; a step being cancelled ends `cancelled` whatever
+ * the process did; a paused or resuming one passes through `active` where the table requires.
+ */
+export function movesToEnd(from: JobStatus, ended: JobStatus): JobStatus[] {
+  if (isTerminal(from)) return [];
+  const to = from === 'cancelling' ? 'cancelled' : ended;
+  return !canStepMove(from, to) && canStepMove(from, 'active') ? ['active', to] : [to];
+}

@@ -3,7 +3,6 @@
  * Each status change is one transaction that locks the job row, applies the lifecycle rules,
  * writes the steps and the job, and appends a status event.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '../db/client.js';
 import type { JobRow, JobStepRow, NewJobLogRow } from './tables.js';
 import {
@@ -17,8 +16,8 @@ import {
 import { generateJobName, newAttemptId, newJobId, newStepId } from './ids.js';
 import {
   actionTable,
-  canStepMove,
   currentStepIndex,
+  decideStepUpdate,
   deriveJobStatus,
   stepStatusesAfter,
   type JobAction,
@@ -147,11 +146,10 @@ export class JobsService {
   }
 
   /**
-   * What an executor reports about one step: checks the step transition table, merges the
-   * details, starts the next step when one completes, and moves the job with its steps.
-   * With `expected`, the update applies only while the step is in one of those statuses, checked
-   * under the job's lock: of several executors claiming one step, exactly one wins, and the
-   * others get a StepTransitionError.
+   * What an executor reports about one step, decided by the lifecycle's step-update rules under
+   * the job's lock. With `expected`, the update applies only while the step is in one of those
+   * statuses: of several executors claiming one step, exactly one wins, and the others get a
+   * StepTransitionError.
    */
   async updateStepStatus(
     workspace: string,
@@ -167,73 +165,25 @@ export class JobsService {
       const index = steps.findIndex((s) => s.name === stepName);
       if (index === -1) throw new StepNotFoundError(workspace, jobName, stepName);
       const step = steps[index];
-      if (expected && !expected.includes(step.status)) {
-        throw new StepTransitionError(
-          jobName,
-          stepName,
-          step.status,
-          update.status,
-          `it is no longer ${expected.join(' or ')}`,
-        );
+      const outcome = decideStepUpdate(job.status, steps, index, update, expected);
+      if (outcome.kind === 'refused') {
+        throw new StepTransitionError(jobName, stepName, step.status, update.status, outcome.reason);
       }
-      if (step.status !== update.status && !canStepMove(step.status, update.status)) {
-        throw new StepTransitionError(jobName, stepName, step.status, update.status);
-      }
-      // Steps run in order: a later step may only be cancelled before the ones ahead complete.
-      const unfinished = steps.slice(0, index).find((s) => s.status !== 'completed');
-      if (step.status !== update.status && unfinished && update.status !== 'cancelled') {
-        throw new StepTransitionError(
-          jobName,
-          stepName,
-          step.status,
-          update.status,
-          `step '${unfinished.name}' has not completed`,
-        );
-      }
-      const statusDetails = { ...step.statusDetails, ...update.status_details };
-      // A same-status update that brings nothing new is a no-op: it must not even move updated_at.
-      if (
-        step.status === update.status &&
-        isDeepStrictEqual(statusDetails, step.statusDetails) &&
-        (update.error_details === undefined || isDeepStrictEqual(update.error_details, step.errorDetails))
-      ) {
-        return { step, jobChanged: false };
-      }
-      const now = new Date();
-      const change: repo.StatusChange = { steps: [] };
-      const move = (target: JobStepRow, changes: Partial<JobStepRow>) => {
-        Object.assign(target, changes);
-        change.steps.push({ id: target.id, changes });
-      };
-      const changes: Partial<JobStepRow> = { status: update.status, statusDetails, updatedAt: now };
-      if (update.error_details !== undefined) changes.errorDetails = update.error_details;
-      move(step, changes);
+      if (outcome.kind === 'unchanged') return { step, jobChanged: false };
 
-      const next = steps[index + 1];
-      if (update.status === 'completed' && next?.status === 'created') {
-        move(next, { status: 'pending', updatedAt: now });
-      }
-      // A cancelled step ends the job: the steps that never started are cancelled with it.
-      if (update.status === 'cancelled') {
-        for (const later of steps.slice(index + 1).filter((s) => s.status === 'created')) {
-          move(later, { status: 'cancelled', updatedAt: now });
-        }
-      }
-      const jobStatus = deriveJobStatus(steps.map((s) => s.status));
-      const jobChanged = jobStatus !== job.status;
-      if (jobChanged) {
-        change.job = {
-          id: job.id,
-          changes: {
-            status: jobStatus,
-            updatedAt: now,
-            ...(jobStatus === 'error' ? { errorDetails: step.errorDetails ?? {} } : {}),
-          },
-        };
-        change.event = { job, previousStatus: job.status, status: jobStatus, occurredAt: now };
+      const now = new Date();
+      const change: repo.StatusChange = {
+        steps: outcome.steps.map(({ index: i, changes }) => {
+          Object.assign(steps[i], changes, { updatedAt: now });
+          return { id: steps[i].id, changes: { ...changes, updatedAt: now } };
+        }),
+      };
+      if (outcome.job) {
+        change.job = { id: job.id, changes: { ...outcome.job, updatedAt: now } };
+        change.event = { job, previousStatus: job.status, status: outcome.job.status, occurredAt: now };
       }
       await repo.saveStatusChange(tx, change);
-      return { step, jobChanged };
+      return { step, jobChanged: outcome.job !== undefined };
     });
     if (jobChanged) this.onStatusCommitted();
     return step;

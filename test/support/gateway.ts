@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 import type { DatabaseKind, TestDatabase } from './databases.js';
+import { Changes } from './wait.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -69,29 +70,28 @@ export function wsClient(base: string, options: Partial<Parameters<typeof create
   });
 }
 
-/** Collects a subscription's results until `count` arrived or it completed. */
+/** Collects a subscription's results and errors, and whether it completed. */
 export function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown>) {
   const received: T[] = [];
   const errors: unknown[] = [];
   let completed = false;
-  const waiters: (() => void)[] = [];
-  const notify = () => waiters.splice(0).forEach((w) => w());
+  const changes = new Changes();
   const dispose = client.subscribe<T>(
     { query, variables },
     {
       next: (value) => {
         if (value.errors) errors.push(...value.errors);
         if (value.data) received.push(value.data as T);
-        notify();
+        changes.notify();
       },
       error: (error) => {
         errors.push(error);
         completed = true;
-        notify();
+        changes.notify();
       },
       complete: () => {
         completed = true;
-        notify();
+        changes.notify();
       },
     },
   );
@@ -103,24 +103,12 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
     },
     dispose,
     /** Resolves once `predicate` holds, or rejects after `timeoutMs`. */
-    until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-      if (predicate()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(`timed out; received ${JSON.stringify(received)} errors ${JSON.stringify(errors)}`),
-            ),
-          timeoutMs,
-        );
-        const check = () => {
-          if (predicate()) {
-            clearTimeout(timer);
-            resolve();
-          } else waiters.push(check);
-        };
-        waiters.push(check);
-      });
+    async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+      await changes.until(
+        () => predicate() || undefined,
+        timeoutMs,
+        () => `received ${JSON.stringify(received)} errors ${JSON.stringify(errors)}`,
+      );
     },
   };
 }

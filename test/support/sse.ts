@@ -1,4 +1,5 @@
 /** A small server-sent events client over fetch, for reading streams the way an EventSource would. */
+import { Changes } from './wait.js';
 
 export interface ServerSentEvent {
   /** `message` when the block named no event, as EventSource does. */
@@ -74,8 +75,7 @@ export async function openEventStream(url: string, init: RequestInit = {}): Prom
   if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
   const res = await fetch(url, { ...init, headers, signal: abort.signal });
 
-  const waiters: (() => void)[] = [];
-  const notify = () => waiters.splice(0).forEach((w) => w());
+  const changes = new Changes();
   let ended = false;
   const stream: EventStream = {
     status: res.status,
@@ -85,21 +85,12 @@ export async function openEventStream(url: string, init: RequestInit = {}): Prom
     get ended() {
       return ended;
     },
-    until(predicate, timeoutMs = 5000) {
-      if (predicate(stream)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out; ended=${ended} events ${JSON.stringify(stream.events)}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          if (predicate(stream)) {
-            clearTimeout(timer);
-            resolve();
-          } else waiters.push(check);
-        };
-        waiters.push(check);
-      });
+    async until(predicate, timeoutMs = 5000) {
+      await changes.until(
+        () => predicate(stream) || undefined,
+        timeoutMs,
+        () => `ended=${ended} events ${JSON.stringify(stream.events)}`,
+      );
     },
     close: () => abort.abort(),
   };
@@ -107,11 +98,11 @@ export async function openEventStream(url: string, init: RequestInit = {}): Prom
   const parser = new SSEParser(
     (event) => {
       stream.events.push(event);
-      notify();
+      changes.notify();
     },
     (comment) => {
       stream.comments.push(comment);
-      notify();
+      changes.notify();
     },
   );
   void (async () => {
@@ -123,7 +114,7 @@ export async function openEventStream(url: string, init: RequestInit = {}): Prom
       // Aborted by close(): the stream is over either way.
     } finally {
       ended = true;
-      notify();
+      changes.notify();
     }
   })();
   return stream;

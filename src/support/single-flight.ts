@@ -1,0 +1,48 @@
+/**
+ * A task run on demand, one run at a time: a wake during a run causes exactly one more run after
+ * it, however many wakes came. A wake means "something may have changed since you last looked",
+ * so one look that starts after it answers all of them.
+ */
+export class SingleFlight {
+  private current: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  /**
+   * `task` resolves `true` when it knows there is more to do at once (it read a full batch). A run
+   * that throws ends the series: wakes during it are dropped, `onError` hears why, and the next
+   * wake starts afresh, so a database that is away is retried by the caller's poll, not in a spin.
+   */
+  constructor(
+    private readonly task: () => Promise<boolean | void>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Runs the task now, or once more after the run in progress. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.current) {
+      this.again = true;
+      return;
+    }
+    this.current = this.series().finally(() => (this.current = undefined));
+  }
+
+  /** Starts no run after this one; resolves once the run in progress (if any) has ended. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.current ?? Promise.resolve();
+  }
+
+  private async series(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        if ((await this.task()) === true) this.again = true;
+      } catch (error) {
+        this.onError(error);
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+}
