@@ -1,5 +1,6 @@
 /** Configuration from the environment. Bad values stop start-up with one clear line. */
 import { z } from 'zod';
+import { defaultAccessSettings, type AccessSettings } from './access/settings.js';
 
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -11,19 +12,100 @@ const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data'),
 });
 
-export type Config = z.infer<typeof configSchema>;
+// Booleans as the platform's settings accept them.
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], 'expected true or false'))
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+const issuerUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** A list as the platform takes it from the environment (a JSON array), or comma-separated. */
+const issuerList = z
+  .string()
+  .transform((value, ctx) => {
+    if (!value.trim().startsWith('[')) return value.split(',').map((item) => item.trim());
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON array or comma-separated URLs' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(issuerUrl, 'expected a JSON array or comma-separated URLs'));
+
+const authSchema = z
+  .object({
+    NMP_AUTH_ENABLED: flag.default(false),
+    NMP_AUTH_OIDC__ISSUER: issuerUrl.optional(),
+    NMP_AUTH_OIDC__ADDITIONAL_ISSUERS: issuerList.default([]),
+    NMP_AUTH_OIDC__JWKS_URI: issuerUrl.optional(),
+    NMP_AUTH_OIDC__AUDIENCE: z.string().optional(),
+    NMP_AUTH_OIDC__CLIENT_ID: z.string().default(defaultAccessSettings.oidc.clientId),
+    NMP_AUTH_OIDC__DEFAULT_SCOPES: z.string().default(defaultAccessSettings.oidc.defaultScopes),
+    NMP_AUTH_OIDC__EMAIL_CLAIM: z.string().default(defaultAccessSettings.oidc.emailClaim),
+    NMP_AUTH_OIDC__SUBJECT_CLAIM: z.string().default(defaultAccessSettings.oidc.subjectClaim),
+    NMP_AUTH_OIDC__SCOPE_PREFIX: z.string().optional(),
+    NMP_AUTH_ADMIN_EMAIL: z.string().optional(),
+    NMP_AUTH_DEFAULT_WORKSPACE: z.string().default(defaultAccessSettings.defaultWorkspace),
+    NMP_AUTH_ALLOW_UNSIGNED_JWT: flag.default(false),
+    NMP_AUTH_ALLOW_UNAUTHENTICATED_NETWORK: flag.default(false),
+  })
+  .superRefine((auth, ctx) => {
+    // Signed tokens are checked against the issuer; only unsigned local tokens can do without one.
+    if (auth.NMP_AUTH_ENABLED && !auth.NMP_AUTH_OIDC__ISSUER && !auth.NMP_AUTH_ALLOW_UNSIGNED_JWT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NMP_AUTH_OIDC__ISSUER'],
+        message:
+          'required when NMP_AUTH_ENABLED is true (or set NMP_AUTH_ALLOW_UNSIGNED_JWT=true for local use)',
+      });
+    }
+    if (auth.NMP_AUTH_OIDC__JWKS_URI && !auth.NMP_AUTH_OIDC__ISSUER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NMP_AUTH_OIDC__ISSUER'],
+        message: 'required with NMP_AUTH_OIDC__JWKS_URI: tokens are checked against it',
+      });
+    }
+  })
+  .transform((auth): AccessSettings => ({
+    enabled: auth.NMP_AUTH_ENABLED,
+    oidc: {
+      issuer: auth.NMP_AUTH_OIDC__ISSUER,
+      additionalIssuers: auth.NMP_AUTH_OIDC__ADDITIONAL_ISSUERS,
+      jwksUri: auth.NMP_AUTH_OIDC__JWKS_URI,
+      audience: auth.NMP_AUTH_OIDC__AUDIENCE,
+      clientId: auth.NMP_AUTH_OIDC__CLIENT_ID,
+      defaultScopes: auth.NMP_AUTH_OIDC__DEFAULT_SCOPES,
+      emailClaim: auth.NMP_AUTH_OIDC__EMAIL_CLAIM,
+      subjectClaim: auth.NMP_AUTH_OIDC__SUBJECT_CLAIM,
+      scopePrefix: auth.NMP_AUTH_OIDC__SCOPE_PREFIX,
+    },
+    adminEmail: auth.NMP_AUTH_ADMIN_EMAIL,
+    defaultWorkspace: auth.NMP_AUTH_DEFAULT_WORKSPACE,
+    allowUnsignedJwt: auth.NMP_AUTH_ALLOW_UNSIGNED_JWT,
+    allowUnauthenticatedNetwork: auth.NMP_AUTH_ALLOW_UNAUTHENTICATED_NETWORK,
+  }));
+
+export type Config = z.infer<typeof configSchema> & { auth: AccessSettings };
 
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return { ...parseVariables(configSchema, env), auth: parseVariables(authSchema, env) };
+}
+
+function parseVariables<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   // An empty variable means "not set", as in most shells' `VAR= npm start`.
-  const present = Object.fromEntries(
-    Object.keys(configSchema.shape).flatMap((key) => (env[key] ? [[key, env[key]]] : [])),
-  );
-  const parsed = configSchema.safeParse(present);
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value));
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0]);
+    if (!env[variable]) throw new ConfigError(`Missing ${variable}: ${issue.message}`);
     throw new ConfigError(`Invalid ${variable}=${JSON.stringify(env[variable])}: ${issue.message}`);
   }
   return parsed.data;

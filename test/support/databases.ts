@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
 
 export interface TestDatabase {
   /** Gateway options for this database; every gateway started with them shares its data. */
@@ -57,3 +59,17 @@ export const databaseKinds: DatabaseKind[] = [
   pglite,
   ...(process.env.TEST_DATABASE_URL ? [postgresKind(process.env.TEST_DATABASE_URL)] : []),
 ];
+
+/**
+ * Opens `database` and applies the migrations, as a gateway would at start-up, for suites that
+ * use the domain modules directly. On PostgreSQL each call is a separate connection pool, as a
+ * separate process would have.
+ */
+export async function openMigrated(
+  database: TestDatabase,
+  onQuery?: (sql: string) => void,
+): Promise<DatabaseHandle> {
+  const handle = await openDatabase({ ...database.options, onQuery });
+  await migrateDatabase(handle, database.options.databaseUrl);
+  return handle;
+}
