@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createPostgresDatabase } from '../test/support/databases.js';
-import { startGatewayProcess } from '../test/support/process.js';
+import { startGateway } from './processes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,7 +26,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 async function main() {
   const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
   const url = database.options.databaseUrl!;
-  const gateway = await startGatewayProcess({ DATABASE_URL: url });
+  const gateway = await startGateway(url);
   try {
     const api = `${gateway.url}/apis/jobs/v2/workspaces/bench/jobs`;
     const names = Array.from({ length: Number(args.jobs) }, (_, i) => `job-${i}`);
