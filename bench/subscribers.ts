@@ -156,22 +156,25 @@ async function main() {
     const total = RATE * SECONDS;
     let sent = 0;
     const inFlight = new Set<Promise<void>>();
+    const lastChange = new Map<string, Promise<void>>();
     while (sent < total) {
       const due = Math.floor(((Date.now() - started) / 1000) * RATE);
       while (sent < Math.min(due, total)) {
-        // One change per job at a time, so each job's changes stay in order.
         const name = names[sent % JOBS];
         const status = cycle[next.get(name)! % 3];
         next.set(name, next.get(name)! + 1);
         produced.set(name, produced.get(name)! + 1);
-        const p: Promise<void> = rest(
-          producer.url,
-          'PATCH',
-          `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`,
-          { status },
-        )
+        // One change per job at a time, so each job's changes stay in order: with fewer jobs than
+        // requests in flight, a job's next change waits for its previous one.
+        const p: Promise<void> = (lastChange.get(name) ?? Promise.resolve())
+          .then(() =>
+            rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
+              status,
+            }),
+          )
           .then(() => {})
           .finally(() => inFlight.delete(p));
+        lastChange.set(name, p);
         inFlight.add(p);
         sent++;
         if (inFlight.size > 64) await Promise.race(inFlight);
