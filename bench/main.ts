@@ -26,10 +26,8 @@ import {
   type ServerProcess,
 } from './processes.js';
 import { describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
-import { PAGE_SIZE, scenarios } from './scenarios.js';
+import { PAGE_SIZE, REFERENCE, scenarios } from './scenarios.js';
 import { Teardown } from './teardown.js';
-
-const REFERENCE = 'bare-pause';
 
 const USAGE = `npm run bench -- [flags]
   --connections N          concurrent connections per scenario (50)
@@ -130,6 +128,34 @@ async function seed(gateway: ServerProcess, pool: JobPool, fresh: number, total:
   log(`Seeded in ${seconds(started)} s (${Math.round(pool.size / ((Date.now() - started) / 1000))} jobs/s).`);
 }
 
+/** Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile. */
+async function measure(gateway: ServerProcess, bare: ServerProcess, pool: JobPool) {
+  const rows: ScenarioRow[] = [];
+  const peak = { rss: 0, scenario: '' };
+  for (const scenario of chosen) {
+    const server = scenario.server === 'bare' ? bare : gateway;
+    const rss = sampleMemory(gateway.pid);
+    const result = await runLoad(server.url, scenario, pool, {
+      connections,
+      duration,
+      freshJobs: jobsPerScenario,
+    });
+    const scenarioPeak = rss.stop();
+    if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`the ${scenario.server} server died during "${scenario.label}"`);
+    }
+    rows.push({ scenario, result });
+    const ranOut = result.ranOutOfJobs ? ' (ran out of fresh jobs: raise --jobs)' : '';
+    log(
+      `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
+        `p99 ${result.p99} ms, ${result.errors} errors${ranOut}`,
+    );
+    for (const sample of result.errorSamples) log(`  wrong answer: ${sample}`);
+  }
+  return { rows, peak };
+}
+
 /** bench/subscribers.ts in a process of its own, with its own gateways and scratch database. */
 function runSubscriberBenchmark(teardown: Teardown): Promise<Report['subscribers']> {
   const args = [
@@ -184,30 +210,13 @@ async function main() {
     await sql`checkpoint`;
     const [{ jobs: jobsAtStart }] = await sql`select count(*)::int as jobs from jobs`;
 
-    const rows: ScenarioRow[] = [];
-    const memory = { peakDuringScenarios: 0, peakScenario: '', afterSeeding, highWaterMark: 0 };
-    for (const scenario of chosen) {
-      const server = scenario.server === 'bare' ? bare : gateway;
-      const rss = sampleMemory(gateway.pid);
-      const result = await runLoad(server.url, scenario, pool, {
-        connections,
-        duration,
-        freshJobs: jobsPerScenario,
-      });
-      const peak = rss.stop();
-      if (peak > memory.peakDuringScenarios)
-        Object.assign(memory, { peakDuringScenarios: peak, peakScenario: scenario.label });
-      if (server.child.exitCode !== null || server.child.signalCode !== null) {
-        throw new Error(`the ${scenario.server} server died during "${scenario.label}"`);
-      }
-      rows.push({ scenario, result });
-      log(
-        `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
-          `p99 ${result.p99} ms, ${result.errors} errors${result.ranOutOfJobs ? ' (ran out of fresh jobs: raise --jobs)' : ''}`,
-      );
-      for (const sample of result.errorSamples) log(`  wrong answer: ${sample}`);
-    }
-    memory.highWaterMark = residentMemory(gateway.pid, 'VmHWM');
+    const { rows, peak } = await measure(gateway, bare, pool);
+    const memory = {
+      peakDuringScenarios: peak.rss,
+      peakScenario: peak.scenario,
+      afterSeeding,
+      highWaterMark: residentMemory(gateway.pid, 'VmHWM'),
+    };
     // Free the cores and the database before the realtime benchmark starts its own.
     await teardown.run();
 

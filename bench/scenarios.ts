@@ -5,6 +5,8 @@
 import { jobWithSteps } from '../test/support/fixtures.js';
 
 export const WORKSPACE = 'bench';
+/** The row every other row's req/s is compared with. */
+export const REFERENCE = 'bare-pause';
 export const PAGE_SIZE = 50;
 
 /**
