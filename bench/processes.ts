@@ -49,7 +49,13 @@ export function startServerProcess(args: string[], env: Record<string, string>):
       started = true;
       clearTimeout(timer);
       child.off('exit', onExit);
-      resolve({ url: match[1], pid: child.pid!, child, stop: () => stopProcess(child) });
+      let stopping = false;
+      // A server that dies under load says why, or the benchmark only sees refused connections.
+      child.once('exit', (code, signal) => {
+        if (!stopping && code !== 0) console.error(`${args.join(' ')} died (${signal ?? code}):\n${output}`);
+      });
+      const stop = () => ((stopping = true), stopProcess(child));
+      resolve({ url: match[1], pid: child.pid!, child, stop });
     });
   });
 }
