@@ -196,6 +196,7 @@ async function main() {
     // The gateway migrates the database; the bare server then works on the gateway's schema.
     const gateway = await startGateway(url);
     teardown.add('stop the gateway', gateway.stop);
+    const atStart = residentMemory(gateway.pid);
     const bare = await startBareServer(url);
     teardown.add('stop the bare server', bare.stop);
     await checkBarePauseParity(gateway.url, bare.url, sql);
@@ -214,6 +215,7 @@ async function main() {
     const memory = {
       peakDuringScenarios: peak.rss,
       peakScenario: peak.scenario,
+      atStart,
       afterSeeding,
       highWaterMark: residentMemory(gateway.pid, 'VmHWM'),
     };

@@ -50,7 +50,13 @@ export interface Report {
   jobsAtStart: number;
   rows: ScenarioRow[];
   referenceId: string;
-  memory: { peakDuringScenarios: number; peakScenario: string; afterSeeding: number; highWaterMark: number };
+  memory: {
+    atStart: number;
+    afterSeeding: number;
+    peakDuringScenarios: number;
+    peakScenario: string;
+    highWaterMark: number;
+  };
   subscribers?: SubscriberReport | { skipped: string } | { failed: string };
 }
 
@@ -58,7 +64,7 @@ const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
 export function renderReport(report: Report): string {
-  const { machine, rows } = report;
+  const { machine, rows, memory } = report;
   const reference = rows.find((r) => r.scenario.id === report.referenceId)?.result.requestsPerSecond;
   const lines = [
     `# Jobs gateway benchmark, ${machine.date}`,
@@ -80,10 +86,10 @@ export function renderReport(report: Report): string {
       return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} |`;
     }),
     '',
-    `Gateway memory: peak RSS ${mb(report.memory.peakDuringScenarios)} during the scenarios ` +
-      `(in "${report.memory.peakScenario}"); RSS ${mb(report.memory.afterSeeding)} right after ` +
-      `${count(report.jobsAtStart)} jobs were created (target: under 250 MB); ` +
-      `high-water mark ${mb(report.memory.highWaterMark)} over the whole run.`,
+    `Gateway memory (RSS): ${mb(memory.atStart)} once started; ${mb(memory.afterSeeding)} right after ` +
+      `${count(report.jobsAtStart)} jobs were created (target: under 250 MB); peak ` +
+      `${mb(memory.peakDuringScenarios)} during the scenarios (in "${memory.peakScenario}"); ` +
+      `high-water mark ${mb(memory.highWaterMark)} over the whole run.`,
   ];
 
   const subscribers = report.subscribers;
