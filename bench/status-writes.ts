@@ -11,7 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { createPostgresDatabase } from '../test/support/databases.js';
-import { startGatewayProcess } from '../test/support/process.js';
+import { startGateway } from './processes.js';
+import { Teardown } from './teardown.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,10 +25,13 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 async function main() {
-  const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
-  const url = database.options.databaseUrl!;
-  const gateway = await startGatewayProcess({ DATABASE_URL: url });
+  const teardown = new Teardown();
+  teardown.onSignals();
   try {
+    const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
+    teardown.add('drop the scratch database', () => database.drop());
+    const gateway = await startGateway(database.options.databaseUrl!);
+    teardown.add('stop the gateway', gateway.stop);
     const api = `${gateway.url}/apis/jobs/v2/workspaces/bench/jobs`;
     const names = Array.from({ length: Number(args.jobs) }, (_, i) => `job-${i}`);
     for (const name of names) {
@@ -72,8 +76,7 @@ async function main() {
       console.log(`concurrency ${concurrency}: ${Math.round(done / seconds)} status changes/s`);
     }
   } finally {
-    await gateway.stop();
-    await database.drop();
+    await teardown.run();
   }
 }
 

@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createPostgresDatabase } from '../test/support/databases.js';
-import { startGatewayProcess, type GatewayProcess } from '../test/support/process.js';
+import { startGateway } from './processes.js';
+import { Teardown } from './teardown.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -102,17 +103,22 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function main() {
-  const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
-  const url = database.options.databaseUrl!;
-  let watcher: GatewayProcess | undefined;
-  let producer: GatewayProcess | undefined;
+  const teardown = new Teardown();
+  teardown.onSignals();
   const subscribers: Subscriber[] = [];
   try {
-    watcher = await startGatewayProcess({
-      DATABASE_URL: url,
+    const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
+    teardown.add('drop the scratch database', () => database.drop());
+    const url = database.options.databaseUrl!;
+    const watcher = await startGateway(url, {
       NODE_OPTIONS: [process.env.NODE_OPTIONS, args['watcher-node-options']].filter(Boolean).join(' '),
     });
-    producer = await startGatewayProcess({ DATABASE_URL: url });
+    teardown.add('stop the watching gateway', watcher.stop);
+    const producer = await startGateway(url);
+    teardown.add('stop the producing gateway', producer.stop);
+    teardown.add('close the subscribers', async () => {
+      for (const s of subscribers) s.socket.terminate();
+    });
     const names = Array.from({ length: JOBS }, (_, i) => `job-${i}`);
     for (const name of names) {
       await rest(producer.url, 'POST', `/workspaces/${WORKSPACE}/jobs`, {
@@ -129,7 +135,7 @@ async function main() {
     }
 
     await sleep(1000);
-    const before = usage(watcher.child.pid!);
+    const before = usage(watcher.pid);
     for (let i = 0; i < SUBSCRIBERS; i++) {
       subscribers.push(subscriber(watcher.url, names[i % JOBS]));
       if (i % 200 === 199) await Promise.all(subscribers.slice(-200).map((s) => s.ready));
@@ -137,7 +143,7 @@ async function main() {
     await Promise.all(subscribers.map((s) => s.ready));
     // Let the watcher settle: V8's memory reducer gives back heap pages once allocation goes quiet.
     await sleep(Number(args['settle-seconds']) * 1000);
-    const idle = usage(watcher.child.pid!);
+    const idle = usage(watcher.pid);
     const perSubscriber = (idle.rss - before.rss) / SUBSCRIBERS;
 
     // Produce RATE status changes per second: active -> pausing -> paused -> active, round robin.
@@ -145,27 +151,30 @@ async function main() {
     const next = new Map(names.map((n) => [n, 0]));
     const produced = new Map(names.map((n) => [n, 0]));
     measuring = true;
-    const cpuStart = usage(watcher.child.pid!).cpu;
+    const cpuStart = usage(watcher.pid).cpu;
     const started = Date.now();
     const total = RATE * SECONDS;
     let sent = 0;
     const inFlight = new Set<Promise<void>>();
+    const lastChange = new Map<string, Promise<void>>();
     while (sent < total) {
       const due = Math.floor(((Date.now() - started) / 1000) * RATE);
       while (sent < Math.min(due, total)) {
-        // One change per job at a time, so each job's changes stay in order.
         const name = names[sent % JOBS];
         const status = cycle[next.get(name)! % 3];
         next.set(name, next.get(name)! + 1);
         produced.set(name, produced.get(name)! + 1);
-        const p: Promise<void> = rest(
-          producer.url,
-          'PATCH',
-          `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`,
-          { status },
-        )
+        // One change per job at a time, so each job's changes stay in order: with fewer jobs than
+        // requests in flight, a job's next change waits for its previous one.
+        const p: Promise<void> = (lastChange.get(name) ?? Promise.resolve())
+          .then(() =>
+            rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
+              status,
+            }),
+          )
           .then(() => {})
           .finally(() => inFlight.delete(p));
+        lastChange.set(name, p);
         inFlight.add(p);
         sent++;
         if (inFlight.size > 64) await Promise.race(inFlight);
@@ -174,7 +183,7 @@ async function main() {
     }
     await Promise.all(inFlight);
     const elapsed = (Date.now() - started) / 1000;
-    const cpuUsed = usage(watcher.child.pid!).cpu - cpuStart;
+    const cpuUsed = usage(watcher.pid).cpu - cpuStart;
 
     // Wait for the stragglers, then count.
     const expectedOf = (s: Subscriber) => 1 + produced.get(s.job)!;
@@ -201,10 +210,7 @@ async function main() {
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
-    for (const s of subscribers) s.socket.terminate();
-    await watcher?.stop();
-    await producer?.stop();
-    await database.drop();
+    await teardown.run();
   }
 }
 

@@ -1,0 +1,258 @@
+/**
+ * `npm run bench`: the gateway against a bare server doing the same pause, in one run, on a scratch
+ * PostgreSQL database; then the realtime subscriber benchmark. Prints a markdown report and writes
+ * it to bench/results/latest.md.
+ *
+ *   npm run bench -- [--duration 10] [--only bare-pause,rest-pause] [--skip-subscribers] …  (--help)
+ *
+ * BENCH_DATABASE_URL is the admin URL of the PostgreSQL server to use (default
+ * postgres://postgres@127.0.0.1:5432/test); the scratch databases are created and dropped there.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { createPostgresDatabase } from '../test/support/databases.js';
+import { JobPool, runLoad } from './load.js';
+import { checkBarePauseParity } from './parity.js';
+import {
+  gatewayCommand,
+  residentMemory,
+  sampleMemory,
+  startBareServer,
+  startGateway,
+  stopProcess,
+  type ServerProcess,
+} from './processes.js';
+import { describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
+import { PAGE_SIZE, REFERENCE, scenarios } from './scenarios.js';
+import { Teardown } from './teardown.js';
+
+const USAGE = `npm run bench -- [flags]
+  --connections N          concurrent connections per scenario (50)
+  --duration S             seconds per scenario (10)
+  --jobs N                 fresh jobs set aside for each pause scenario (2,500 per second of --duration)
+  --total-jobs N           jobs created through REST before the scenarios, at least (100000)
+  --only ID,ID             run only these scenarios: ${scenarios.map((s) => s.id).join(', ')}
+  --subscribers N          graphql-ws subscribers in the realtime benchmark (10000; 0 skips it)
+  --subscriber-jobs N      jobs they watch (1000)
+  --subscriber-rate N      status changes per second (500)
+  --subscriber-seconds S   seconds of status changes (20)
+  --skip-subscribers       skip the realtime benchmark
+  --output FILE            where the report is written (bench/results/latest.md)`;
+
+function readFlags() {
+  try {
+    return parseArgs({
+      options: {
+        connections: { type: 'string', default: '50' },
+        duration: { type: 'string', default: '10' },
+        jobs: { type: 'string' },
+        'total-jobs': { type: 'string', default: '100000' },
+        only: { type: 'string' },
+        subscribers: { type: 'string', default: '10000' },
+        'subscriber-jobs': { type: 'string', default: '1000' },
+        'subscriber-rate': { type: 'string', default: '500' },
+        'subscriber-seconds': { type: 'string', default: '20' },
+        'skip-subscribers': { type: 'boolean', default: false },
+        output: { type: 'string', default: 'bench/results/latest.md' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const flags = readFlags();
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function wholeNumber(flag: string, value: string | undefined, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${flag} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const connections = wholeNumber('connections', flags.connections);
+const duration = wholeNumber('duration', flags.duration);
+const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 2_500));
+const totalJobs = wholeNumber('total-jobs', flags['total-jobs'], 0);
+const subscribers = wholeNumber('subscribers', flags.subscribers, 0);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const selected = flags.only ? flags.only.split(',').map((id) => id.trim()) : scenarios.map((s) => s.id);
+const unknown = selected.filter((id) => !scenarios.some((s) => s.id === id));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown scenario ${unknown.join(', ')}; the scenarios are ${scenarios.map((s) => s.id).join(', ')}`,
+  );
+  process.exit(2);
+}
+const chosen = scenarios.filter((s) => selected.includes(s.id));
+
+const log = (line: string) => console.error(line);
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Creates jobs through the gateway's REST API, concurrently, until the pool holds what the scenarios need. */
+async function seed(gateway: ServerProcess, pool: JobPool, fresh: number, total: number) {
+  const create = scenarios.find((s) => s.jobs === 'new')!;
+  const started = Date.now();
+  log(
+    `Seeding through REST create: ${count(Math.max(fresh, total))} jobs, ${count(fresh)} of them to pause…`,
+  );
+  for (;;) {
+    const missing = Math.max(fresh - pool.freshCount, total - pool.size);
+    if (missing <= 0) break;
+    const amount = Math.min(missing, 10_000);
+    const before = pool.size;
+    const result = await runLoad(gateway.url, create, pool, {
+      connections: Math.min(connections, amount),
+      amount,
+    });
+    if (pool.size === before) {
+      throw new Error(
+        `the gateway created no job: ${result.errorSamples.join('\n') || `${result.errors} errors`}`,
+      );
+    }
+    log(`  ${count(pool.size)} jobs (${seconds(started)} s)`);
+  }
+  log(`Seeded in ${seconds(started)} s (${Math.round(pool.size / ((Date.now() - started) / 1000))} jobs/s).`);
+}
+
+/** Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile. */
+async function measure(gateway: ServerProcess, bare: ServerProcess, pool: JobPool) {
+  const rows: ScenarioRow[] = [];
+  const peak = { rss: 0, scenario: '' };
+  for (const scenario of chosen) {
+    const server = scenario.server === 'bare' ? bare : gateway;
+    const rss = sampleMemory(gateway.pid);
+    const result = await runLoad(server.url, scenario, pool, {
+      connections,
+      duration,
+      freshJobs: jobsPerScenario,
+    });
+    const scenarioPeak = rss.stop();
+    if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`the ${scenario.server} server died during "${scenario.label}"`);
+    }
+    rows.push({ scenario, result });
+    const ranOut = result.ranOutOfJobs ? ' (ran out of fresh jobs: raise --jobs)' : '';
+    log(
+      `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
+        `p99 ${result.p99} ms, ${result.errors} errors${ranOut}`,
+    );
+    for (const sample of result.errorSamples) log(`  wrong answer: ${sample}`);
+  }
+  return { rows, peak };
+}
+
+/** bench/subscribers.ts in a process of its own, with its own gateways and scratch database. */
+function runSubscriberBenchmark(teardown: Teardown): Promise<Report['subscribers']> {
+  const args = [
+    ...['--subscribers', String(subscribers), '--jobs', flags['subscriber-jobs']!],
+    ...['--rate', flags['subscriber-rate']!, '--seconds', flags['subscriber-seconds']!],
+  ];
+  log(`Subscriber benchmark: ${args.join(' ')}…`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/subscribers.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  teardown.add('stop the subscriber benchmark', () => stopProcess(child));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      if (code !== 0) return resolve({ failed: `bench/subscribers.ts exited with ${code}` });
+      try {
+        resolve(JSON.parse(output));
+      } catch {
+        resolve({ failed: `bench/subscribers.ts printed no report: ${output.slice(0, 300)}` });
+      }
+    });
+  });
+}
+
+async function main() {
+  const teardown = new Teardown();
+  teardown.onSignals();
+  try {
+    const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
+    teardown.add('drop the scratch database', () => database.drop());
+    const url = database.options.databaseUrl!;
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    teardown.add('close the database connection', () => sql.end({ timeout: 5 }));
+    const [{ server_version: postgresVersion }] = await sql`show server_version`;
+    const machine = describeMachine(postgresVersion);
+
+    // The gateway migrates the database; the bare server then works on the gateway's schema.
+    const gateway = await startGateway(url);
+    teardown.add('stop the gateway', gateway.stop);
+    const atStart = residentMemory(gateway.pid);
+    const bare = await startBareServer(url);
+    teardown.add('stop the bare server', bare.stop);
+    await checkBarePauseParity(gateway.url, bare.url, sql);
+    log('The bare server pauses as the gateway does (answers and rows compared).');
+
+    const pool = new JobPool();
+    const consumers = chosen.filter((s) => s.jobs === 'fresh').length;
+    await seed(gateway, pool, consumers * jobsPerScenario, Math.max(totalJobs, PAGE_SIZE));
+    const afterSeeding = residentMemory(gateway.pid);
+    // Every scenario starts from the same settled database, not in the middle of autovacuum.
+    await sql`vacuum analyze`;
+    await sql`checkpoint`;
+    const [{ jobs: jobsAtStart }] = await sql`select count(*)::int as jobs from jobs`;
+
+    const { rows, peak } = await measure(gateway, bare, pool);
+    const memory = {
+      peakDuringScenarios: peak.rss,
+      peakScenario: peak.scenario,
+      atStart,
+      afterSeeding,
+      highWaterMark: residentMemory(gateway.pid, 'VmHWM'),
+    };
+    // Free the cores and the database before the realtime benchmark starts its own.
+    await teardown.run();
+
+    const report: Report = {
+      machine,
+      gatewayCommand: gatewayCommand().join(' '),
+      connections,
+      duration,
+      jobsAtStart,
+      rows,
+      referenceId: REFERENCE,
+      memory,
+      subscribers:
+        flags['skip-subscribers'] || subscribers === 0
+          ? { skipped: 'not asked for' }
+          : await runSubscriberBenchmark(teardown),
+    };
+    const markdown = renderReport(report);
+    console.log(markdown);
+    mkdirSync(dirname(flags.output!), { recursive: true });
+    writeFileSync(flags.output!, markdown);
+    log(`Written to ${flags.output}.`);
+    const errors = rows.reduce((n, r) => n + r.result.errors, 0);
+    if (errors > 0) {
+      log(`${errors} wrong answers or failed requests: the figures above are not to be trusted.`);
+      process.exitCode = 1;
+    }
+    if (report.subscribers && 'failed' in report.subscribers) process.exitCode = 1;
+  } finally {
+    await teardown.run();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

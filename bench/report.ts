@@ -1,0 +1,118 @@
+/** The benchmark's output: one markdown document, for the terminal and for bench/results/. */
+import { cpus, loadavg } from 'node:os';
+import type { LoadResult } from './load.js';
+import type { Scenario } from './scenarios.js';
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  postgres: string;
+  date: string;
+  loadAverage: number;
+}
+
+export function describeMachine(postgresVersion: string): Machine {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    node: process.version,
+    postgres: postgresVersion,
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    loadAverage: loadavg()[0],
+  };
+}
+
+export interface ScenarioRow {
+  scenario: Scenario;
+  result: LoadResult;
+}
+
+/** What bench/subscribers.ts prints. */
+export interface SubscriberReport {
+  subscribers: number;
+  jobs: number;
+  status_changes: number;
+  achieved_rate_per_s: number;
+  deliveries: number;
+  latency_ms: { p50: number; p99: number; max: number };
+  events_lost: number;
+  events_duplicated: number;
+  memory_per_idle_subscriber_kb: number;
+  watcher_cpu_percent_of_one_core: number;
+}
+
+export interface Report {
+  machine: Machine;
+  gatewayCommand: string;
+  connections: number;
+  duration: number;
+  jobsAtStart: number;
+  rows: ScenarioRow[];
+  referenceId: string;
+  memory: {
+    atStart: number;
+    afterSeeding: number;
+    peakDuringScenarios: number;
+    peakScenario: string;
+    highWaterMark: number;
+  };
+  subscribers?: SubscriberReport | { skipped: string } | { failed: string };
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+
+export function renderReport(report: Report): string {
+  const { machine, rows, memory } = report;
+  const reference = rows.find((r) => r.scenario.id === report.referenceId)?.result.requestsPerSecond;
+  const lines = [
+    `# Jobs gateway benchmark, ${machine.date}`,
+    '',
+    `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgres}; ` +
+      `load average ${machine.loadAverage.toFixed(2)} at the start. ` +
+      'The load generator, the servers and PostgreSQL share these cores.',
+    '',
+    `Load: ${report.connections} connections, ${report.duration} s per scenario, every request checked. ` +
+      `${count(report.jobsAtStart)} jobs in the database (all created through the gateway's REST API) before ` +
+      `the first scenario; each pause addresses a different job in \`created\`. Gateway run as ` +
+      `\`node ${report.gatewayCommand}\`.`,
+    '',
+    '| scenario | req/s | p50 | p99 | errors | ratio to bare pause |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(({ scenario, result }) => {
+      const ratio = reference ? (result.requestsPerSecond / reference).toFixed(2) : '–';
+      const errors = count(result.errors) + (result.ranOutOfJobs ? ' (ran out of fresh jobs)' : '');
+      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} |`;
+    }),
+    '',
+    `Gateway memory (RSS): ${mb(memory.atStart)} once started; ${mb(memory.afterSeeding)} right after ` +
+      `${count(report.jobsAtStart)} jobs were created (target: under 250 MB); peak ` +
+      `${mb(memory.peakDuringScenarios)} during the scenarios (in "${memory.peakScenario}"); ` +
+      `high-water mark ${mb(memory.highWaterMark)} over the whole run.`,
+  ];
+
+  const subscribers = report.subscribers;
+  lines.push('', '## Realtime: graphql-ws subscribers (bench/subscribers.ts)', '');
+  if (!subscribers) {
+    lines.push('Not run.');
+  } else if ('skipped' in subscribers) {
+    lines.push(`Skipped (${subscribers.skipped}).`);
+  } else if ('failed' in subscribers) {
+    lines.push(`Failed: ${subscribers.failed}`);
+  } else {
+    const s = subscribers;
+    lines.push(
+      `${count(s.subscribers)} subscribers (each its own graphql-ws connection and \`jobStatus\` subscription) ` +
+        `on one gateway process over ${count(s.jobs)} jobs; ${count(s.status_changes)} status changes made ` +
+        'through REST on a second gateway process. Latency is from the change (just before its commit) to receipt.',
+      '',
+      '| subscribers | changes/s achieved | deliveries | p50 | p99 | lost | duplicated | memory per idle subscriber | subscriber-process CPU |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${count(s.subscribers)} | ${count(s.achieved_rate_per_s)} | ${count(s.deliveries)} | ` +
+        `${s.latency_ms.p50} ms | ${s.latency_ms.p99} ms | ${count(s.events_lost)} | ${count(s.events_duplicated)} | ` +
+        `${s.memory_per_idle_subscriber_kb} KB | ${s.watcher_cpu_percent_of_one_core} % of a core |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
