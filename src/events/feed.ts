@@ -6,7 +6,7 @@
  */
 import type { CrossProcessChannel, Database } from '../db/client.js';
 import { SingleFlight } from '../support/single-flight.js';
-import { START, type Cursor } from './cursor.js';
+import { START, compareCursors, type Cursor } from './cursor.js';
 import * as log from './event-log.js';
 import type { EventFilter, StatusEvent } from './event-log.js';
 import { EventQueue } from './queue.js';
@@ -124,11 +124,18 @@ export class StatusEventFeed {
     const key = keyOf(filter.workspace, filter.jobName);
     const live: StatusEvent[] = [];
     let queue: EventQueue<StatusEvent> | undefined;
-    const sink = (event: StatusEvent) => (queue ? queue.push(event) : live.push(event));
+    const seam = this.position;
+    // A cursor this process has not read up to yet (it came from another process, or the read
+    // that follows a commit is still under way): what the feed reads up to it is not for us.
+    const floor = 'after' in from && compareCursors(from.after, seam) > 0 ? from.after : undefined;
+    const sink = (event: StatusEvent) => {
+      if (floor && compareCursors(event.position, floor) <= 0) return;
+      if (queue) queue.push(event);
+      else live.push(event);
+    };
     let sinks = this.subscribers.get(key);
     if (!sinks) this.subscribers.set(key, (sinks = new Set()));
     sinks.add(sink);
-    const seam = this.position;
     const unsubscribe = () => {
       sinks!.delete(sink);
       if (sinks!.size === 0) this.subscribers.delete(key);
