@@ -71,7 +71,7 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
         await sql.notify(channel, '');
       },
     },
-    takeLease: () => takePostgresLease(sql),
+    takeLease: () => takePostgresLease(url),
     close: () => sql.end({ timeout: 5 }),
   };
 }
@@ -79,9 +79,12 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
 /** Advisory locks in this class are gateway leases; the second key is the lease id. */
 const LEASE_LOCK_CLASS = 724_515_002;
 
-async function takePostgresLease(sql: postgres.Sql): Promise<ProcessLease> {
-  // One connection for the life of the process: the lock lives exactly as long as it does.
-  const session = await sql.reserve();
+async function takePostgresLease(url: string): Promise<ProcessLease> {
+  // A connection of its own for the life of the process (max_lifetime 0: never recycled): the lock
+  // lives exactly as long as it does, so ending it is the release. Not one reserved from the pool:
+  // postgres.js throws an uncaught error writing to a reserved connection the server has closed (a
+  // restart, a terminated backend), and the release never answers.
+  const session = postgres(url, { max: 1, max_lifetime: 0, onnotice: () => {} });
   let id: number;
   for (;;) {
     id = randomInt(1, 2 ** 31 - 1);
@@ -100,8 +103,7 @@ async function takePostgresLease(sql: postgres.Sql): Promise<ProcessLease> {
       return !free;
     },
     async release() {
-      await session`select pg_advisory_unlock(${LEASE_LOCK_CLASS}, ${id})`.catch(() => {});
-      session.release();
+      await session.end({ timeout: 1 });
     },
   };
 }
