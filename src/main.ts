@@ -1,7 +1,7 @@
 /** `npm start`: read the configuration, start the gateway, stop cleanly on SIGINT/SIGTERM. */
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from './env.js';
-import { createGateway } from './server.js';
+import { createGateway, gatewayLinks } from './server.js';
 
 async function main() {
   const config = loadConfig();
@@ -11,7 +11,7 @@ async function main() {
   const gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const { url } = await gateway.listen(config.PORT, config.HOST);
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
-  console.log(`Jobs gateway on ${url} (${store}): GraphQL ${url}/graphql, REST ${url}/apis/jobs/v2`);
+  console.log(`Jobs gateway on ${url} (${store}): ${describeLinks(url)}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -23,6 +23,13 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** "GraphQL and GraphiQL http://…/graphql, REST http://…/apis/jobs/v2, …": one entry per URL. */
+function describeLinks(url: string): string {
+  const titles = new Map<string, string[]>();
+  for (const { path, title } of gatewayLinks) titles.set(path, [...(titles.get(path) ?? []), title]);
+  return [...titles].map(([path, names]) => `${names.join(' and ')} ${url}${path}`).join(', ');
 }
 
 main().catch((error: unknown) => {
