@@ -1,45 +1,58 @@
-/** `npm start`: read the configuration, start the gateway, stop cleanly on SIGINT/SIGTERM. */
-import { mkdirSync } from 'node:fs';
+/**
+ * `npm start`: read the configuration, claim the port (and, on PGlite, the data directory) before
+ * opening the database, start the gateway; stop on SIGINT/SIGTERM.
+ */
 import { ConfigError, loadConfig } from './env.js';
-import { createGateway, gatewayLinks } from './server.js';
+import { createStartingServer } from './ops/probes.js';
+import { StartupError, bindPort, lockDataDirectory } from './ops/startup.js';
+import type { Gateway, gatewayLinks } from './server.js';
+
+let gateway: Gateway | undefined;
+let stopping = false;
+
+async function stop(signal: string) {
+  if (!gateway) process.exit(1);
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: shutting down`);
+  await gateway.close();
+  process.exit(0);
+}
 
 async function main() {
-  const config = loadConfig();
-  if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {
-    mkdirSync(config.DATA_DIR, { recursive: true });
-  }
-  const gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const { url } = await gateway.listen(config.PORT, config.HOST);
-  const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
-  console.log(`Jobs gateway on ${url} (${store}): ${describeLinks(url)}`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    await gateway.close();
-    process.exit(0);
-  };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  const config = loadConfig();
+  const server = createStartingServer();
+  const { url } = await bindPort(server, config.PORT, config.HOST);
+  if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {
+    const lock = lockDataDirectory(config.DATA_DIR);
+    process.on('exit', () => lock.release());
+  }
+  // Loaded only now, so a port or directory already taken is reported in a moment, not after the
+  // whole gateway (GraphQL schema, database drivers) has loaded.
+  const { createGateway, gatewayLinks } = await import('./server.js');
+  gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, server });
+  const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
+  console.log(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);
 }
 
 /** "GraphQL and GraphiQL http://…/graphql, REST http://…/apis/jobs/v2, …": one entry per URL. */
-function describeLinks(url: string): string {
+function describeLinks(url: string, links: typeof gatewayLinks): string {
   const titles = new Map<string, string[]>();
-  for (const { path, title } of gatewayLinks) titles.set(path, [...(titles.get(path) ?? []), title]);
+  for (const { path, title } of links) titles.set(path, [...(titles.get(path) ?? []), title]);
   return [...titles].map(([path, names]) => `${names.join(' and ')} ${url}${path}`).join(', ');
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 main().catch((error: unknown) => {
   // Configuration and start-up problems are one line, never a stack trace.
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(error.message);
   } else {
-    const message = error instanceof Error ? error.message : String(error);
     const where = process.env.DATABASE_URL ? ' (check DATABASE_URL)' : '';
-    console.error(`Failed to start${where}: ${message}`);
+    console.error(`Failed to start${where}: ${messageOf(error)}`);
   }
   process.exit(1);
 });

@@ -4,7 +4,6 @@
  * separate from listening so tests start the real thing on a free port.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions, type ProcessLease } from './db/client.js';
@@ -18,12 +17,18 @@ import { JobsService } from './jobs/service.js';
 import { indexRoutes, type GatewayLink } from './ops/index-page.js';
 import { PROBE_PATHS, probeRoutes } from './ops/probes.js';
 import { readinessChecks } from './ops/readiness.js';
+import { bindPort } from './ops/startup.js';
 import { JOBS_API_ROOT, restApp } from './rest/index.js';
 
 export interface GatewayOptions extends DatabaseOptions {
   feed?: FeedOptions;
   /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
   executor?: SubprocessExecutorOptions | false;
+  /**
+   * A server from `createStartingServer`, already listening: the port is claimed before the
+   * database is opened. The gateway takes its requests over; without one it makes its own.
+   */
+  server?: Server;
 }
 
 /** Where each part of the gateway answers: the start line and `GET /` list these. */
@@ -69,7 +74,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const opsPaths = new Set(['/', ...PROBE_PATHS]);
 
-  const server = createServer((req, res) => {
+  const server = options.server ?? createServer();
+  // A server claimed early answered "starting" until now.
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === yoga.graphqlEndpoint) void yoga(req, res);
     else if (opsPaths.has(path)) void ops(req, res);
@@ -82,16 +90,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     database,
     jobs,
     feed,
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const actual = (server.address() as AddressInfo).port;
-          resolve({ port: actual, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` });
-        });
-      });
-    },
+    listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
     async close() {
       await executor?.stop();
       await lease?.release();

@@ -3,6 +3,8 @@
  * touching a job. `/healthz` and `/livez`: the process is alive and its event loop answers.
  * `/readyz`: it can serve, each check saying "ok" or why not.
  */
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 
 /** Resolves when all is well; rejects with the reason otherwise. */
@@ -33,6 +35,26 @@ export function probeRoutes(checks: Record<string, ReadinessCheck>, timeoutMs = 
       NO_STORE,
     );
   });
+  return app;
+}
+
+/**
+ * A server for claiming the port before the gateway is built. Until the gateway takes it over it
+ * is alive, not ready, and answers every other request with a 503.
+ */
+export function createStartingServer(): Server {
+  return createServer(getRequestListener(startingRoutes().fetch));
+}
+
+function startingRoutes(): Hono {
+  const app = probeRoutes({
+    startup: async () => {
+      throw new Error('starting');
+    },
+  });
+  app.all('*', (c) =>
+    c.json({ detail: 'The gateway is starting; retry in a moment.' }, 503, { 'retry-after': '1' }),
+  );
   return app;
 }
 
