@@ -1,27 +1,45 @@
 /**
  * `npm start`: read the configuration, claim the port (and, on PGlite, the data directory) before
- * opening the database, start the gateway; stop on SIGINT/SIGTERM.
+ * opening the database, start the gateway; on SIGTERM or SIGINT stop cleanly, on a second one at once.
  */
+import { constants } from 'node:os';
 import { ConfigError, loadConfig } from './env.js';
 import { createStartingServer } from './ops/probes.js';
 import { StartupError, bindPort, lockDataDirectory } from './ops/startup.js';
 import type { Gateway, gatewayLinks } from './server.js';
 
+/** A stop still running after this long is cut short (supervisors send SIGKILL soon after). */
+const STOP_TIMEOUT_MS = 10_000;
+
 let gateway: Gateway | undefined;
 let stopping = false;
 
-async function stop(signal: string) {
-  if (!gateway) process.exit(1);
-  if (stopping) return;
+function onSignal(signal: NodeJS.Signals) {
+  if (stopping || !gateway) {
+    console.error(stopping ? `${signal} again: exiting now.` : `${signal} while starting: exiting now.`);
+    process.exit(128 + constants.signals[signal]);
+  }
   stopping = true;
-  console.log(`${signal}: shutting down`);
-  await gateway.close();
-  process.exit(0);
+  console.log(`${signal}: stopping; requests in flight finish, streams and subscriptions end.`);
+  setTimeout(() => {
+    console.error(`Stopping took longer than ${STOP_TIMEOUT_MS / 1000} s: exiting now.`);
+    process.exit(1);
+  }, STOP_TIMEOUT_MS).unref();
+  gateway.close().then(
+    () => {
+      console.log('Stopped.');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(`Stopping failed: ${messageOf(error)}`);
+      process.exit(1);
+    },
+  );
 }
 
 async function main() {
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const config = loadConfig();
   const server = createStartingServer();
   const { url } = await bindPort(server, config.PORT, config.HOST);

@@ -14,6 +14,7 @@ import { attachGraphQLWebSocket, GRAPHQL_PATH } from './graphql/ws.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { defaultExecutionProfiles } from './jobs/profiles.js';
 import { JobsService } from './jobs/service.js';
+import { trackConnections } from './ops/http-drain.js';
 import { indexRoutes, type GatewayLink } from './ops/index-page.js';
 import { PROBE_PATHS, probeRoutes } from './ops/probes.js';
 import { readinessChecks } from './ops/readiness.js';
@@ -39,6 +40,9 @@ export const gatewayLinks: GatewayLink[] = [
   { name: 'docs', title: 'docs', path: '/docs' },
   { name: 'openapi', title: 'OpenAPI', path: '/openapi.json' },
 ];
+
+/** Requests in flight get this long to finish when the gateway stops; then their connections are cut. */
+export const DRAIN_GRACE_MS = 5_000;
 
 export interface Gateway {
   server: Server;
@@ -77,6 +81,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const server = options.server ?? createServer();
   // A server claimed early answered "starting" until now.
   server.removeAllListeners('request');
+  const connections = trackConnections(server);
   server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === yoga.graphqlEndpoint) void yoga(req, res);
@@ -91,12 +96,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     jobs,
     feed,
     listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
+    /**
+     * Stops in order: no new connections; then, at the same time, requests in flight finish, event
+     * streams end, WebSocket subscribers are told the server is going away (1001), and the executor
+     * ends its processes and gives up its lease; last the feed and the database close.
+     */
     async close() {
-      await executor?.stop();
-      await lease?.release();
-      await ws.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([
+        connections.drain(DRAIN_GRACE_MS),
+        ws.close(),
+        (async () => {
+          await executor?.stop();
+          await lease?.release();
+        })(),
+      ]);
       await feed.stop();
       await database.close();
     },
