@@ -1,38 +1,76 @@
-/** `npm start`: read the configuration, start the gateway, stop cleanly on SIGINT/SIGTERM. */
-import { mkdirSync } from 'node:fs';
+/**
+ * `npm start`: read the configuration, claim the port (and, on PGlite, the data directory) before
+ * opening the database, start the gateway; on SIGTERM or SIGINT stop cleanly, on a second one at once.
+ */
+import { constants } from 'node:os';
 import { ConfigError, loadConfig } from './env.js';
-import { createGateway } from './server.js';
+import { createStartingServer } from './ops/probes.js';
+import { StartupError, bindPort, lockDataDirectory } from './ops/startup.js';
+import type { Gateway, gatewayLinks } from './server.js';
+
+/** A stop still running after this long is cut short (supervisors send SIGKILL soon after). */
+const STOP_TIMEOUT_MS = 10_000;
+
+let gateway: Gateway | undefined;
+let stopping = false;
+
+function onSignal(signal: NodeJS.Signals) {
+  if (stopping || !gateway) {
+    console.error(stopping ? `${signal} again: exiting now.` : `${signal} while starting: exiting now.`);
+    process.exit(128 + constants.signals[signal]);
+  }
+  stopping = true;
+  console.log(`${signal}: stopping; requests in flight finish, streams and subscriptions end.`);
+  setTimeout(() => {
+    console.error(`Stopping took longer than ${STOP_TIMEOUT_MS / 1000} s: exiting now.`);
+    process.exit(1);
+  }, STOP_TIMEOUT_MS).unref();
+  gateway.close().then(
+    () => {
+      console.log('Stopped.');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(`Stopping failed: ${messageOf(error)}`);
+      process.exit(1);
+    },
+  );
+}
 
 async function main() {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const config = loadConfig();
+  const server = createStartingServer();
+  const { url } = await bindPort(server, config.PORT, config.HOST);
   if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {
-    mkdirSync(config.DATA_DIR, { recursive: true });
+    const lock = lockDataDirectory(config.DATA_DIR);
+    process.on('exit', () => lock.release());
   }
-  const gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const { url } = await gateway.listen(config.PORT, config.HOST);
+  // Loaded only now, so a port or directory already taken is reported in a moment, not after the
+  // whole gateway (GraphQL schema, database drivers) has loaded.
+  const { createGateway, gatewayLinks } = await import('./server.js');
+  gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, server });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
-  console.log(`Jobs gateway on ${url} (${store}): GraphQL ${url}/graphql, REST ${url}/apis/jobs/v2`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    await gateway.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  console.log(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);
 }
+
+/** "GraphQL and GraphiQL http://…/graphql, REST http://…/apis/jobs/v2, …": one entry per URL. */
+function describeLinks(url: string, links: typeof gatewayLinks): string {
+  const titles = new Map<string, string[]>();
+  for (const { path, title } of links) titles.set(path, [...(titles.get(path) ?? []), title]);
+  return [...titles].map(([path, names]) => `${names.join(' and ')} ${url}${path}`).join(', ');
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 main().catch((error: unknown) => {
   // Configuration and start-up problems are one line, never a stack trace.
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(error.message);
   } else {
-    const message = error instanceof Error ? error.message : String(error);
     const where = process.env.DATABASE_URL ? ' (check DATABASE_URL)' : '';
-    console.error(`Failed to start${where}: ${message}`);
+    console.error(`Failed to start${where}: ${messageOf(error)}`);
   }
   process.exit(1);
 });

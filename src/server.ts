@@ -1,26 +1,48 @@
 /**
- * Builds the gateway: database, migrations, event feed, jobs service, and the doors (REST,
- * GraphQL over HTTP/SSE and WebSocket) on one HTTP server. Building is separate from listening so
- * tests start the real thing on a free port.
+ * Builds the gateway: database, migrations, event feed, jobs service, and on one HTTP server the
+ * probes and index, then the doors (REST, GraphQL over HTTP/SSE and WebSocket). Building is
+ * separate from listening so tests start the real thing on a free port.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions, type ProcessLease } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
 import { SubprocessExecutor, type SubprocessExecutorOptions } from './executor/subprocess.js';
-import { attachGraphQLWebSocket } from './graphql/ws.js';
+import { attachGraphQLWebSocket, GRAPHQL_PATH } from './graphql/ws.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { defaultExecutionProfiles } from './jobs/profiles.js';
 import { JobsService } from './jobs/service.js';
-import { restApp } from './rest/index.js';
+import { trackConnections } from './ops/http-drain.js';
+import { indexRoutes, type GatewayLink } from './ops/index-page.js';
+import { PROBE_PATHS, probeRoutes } from './ops/probes.js';
+import { readinessChecks } from './ops/readiness.js';
+import { bindPort } from './ops/startup.js';
+import { JOBS_API_ROOT, restApp } from './rest/index.js';
 
 export interface GatewayOptions extends DatabaseOptions {
   feed?: FeedOptions;
   /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
   executor?: SubprocessExecutorOptions | false;
+  /**
+   * A server from `createStartingServer`, already listening: the port is claimed before the
+   * database is opened. The gateway takes its requests over; without one it makes its own.
+   */
+  server?: Server;
 }
+
+/** Where each part of the gateway answers: the start line and `GET /` list these. */
+export const gatewayLinks: GatewayLink[] = [
+  { name: 'graphql', title: 'GraphQL', path: GRAPHQL_PATH },
+  { name: 'graphiql', title: 'GraphiQL', path: GRAPHQL_PATH },
+  { name: 'rest', title: 'REST', path: JOBS_API_ROOT },
+  { name: 'docs', title: 'docs', path: '/docs' },
+  { name: 'openapi', title: 'OpenAPI', path: '/openapi.json' },
+];
+
+/** Requests in flight get this long to finish when the gateway stops; then their connections are cut. */
+export const DRAIN_GRACE_MS = 5_000;
 
 export interface Gateway {
   server: Server;
@@ -48,13 +70,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const graphql = { jobs, feed };
   const yoga = createGraphQLServer(graphql);
   const rest = getRequestListener(restApp(jobs, feed).fetch);
-  const server = createServer((req, res) => {
-    const path = req.url ?? '/';
-    if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}?`)) {
-      void yoga(req, res);
-    } else {
-      void rest(req, res);
-    }
+  const ops = getRequestListener(
+    new Hono()
+      .route('/', probeRoutes(readinessChecks(database, feed)))
+      .route('/', indexRoutes(gatewayLinks))
+      .notFound((c) => c.json({ detail: 'Not Found' }, 404)).fetch,
+  );
+  const opsPaths = new Set(['/', ...PROBE_PATHS]);
+
+  const server = options.server ?? createServer();
+  // A server claimed early answered "starting" until now.
+  server.removeAllListeners('request');
+  const connections = trackConnections(server);
+  server.on('request', (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === yoga.graphqlEndpoint) void yoga(req, res);
+    else if (opsPaths.has(path)) void ops(req, res);
+    else void rest(req, res);
   });
   const ws = attachGraphQLWebSocket(server, graphql);
 
@@ -63,22 +95,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     database,
     jobs,
     feed,
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const actual = (server.address() as AddressInfo).port;
-          resolve({ port: actual, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` });
-        });
-      });
-    },
+    listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
+    /**
+     * Stops in order: no new connections; then, at the same time, requests in flight finish, event
+     * streams end, WebSocket subscribers are told the server is going away (1001), and the executor
+     * ends its processes and gives up its lease; last the feed and the database close.
+     */
     async close() {
-      await executor?.stop();
-      await lease?.release();
-      await ws.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([
+        connections.drain(DRAIN_GRACE_MS),
+        ws.close(),
+        (async () => {
+          await executor?.stop();
+          await lease?.release();
+        })(),
+      ]);
       await feed.stop();
       await database.close();
     },

@@ -17,6 +17,8 @@ export interface CrossProcessChannel {
   /** Calls `onNotify` for each notification and `onConnect` each time the listener (re)connects. */
   listen(channel: string, onNotify: () => void, onConnect: () => void): Promise<() => Promise<void>>;
   notify(channel: string): Promise<void>;
+  /** Whether the listening connection is up now (false before `listen`, and while it reconnects). */
+  isListening(): Promise<boolean>;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   db: Database;
   takeLease(): Promise<ProcessLease>;
+  /** One trivial statement: resolves when the database answers, rejects with the driver's reason. */
+  ping(): Promise<void>;
   /** Present on PostgreSQL only: PGlite lives inside this one process. */
   channel?: CrossProcessChannel;
   close(): Promise<void>;
@@ -59,19 +63,30 @@ type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefi
 
 function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
   const sql = postgres(url, { max: 10, onnotice: () => {} });
+  // The listening connection's server process: postgres.js updates it when it reconnects.
+  let listener: postgres.State | undefined;
   return {
     kind: 'postgres',
     db: drizzlePostgres({ client: sql, logger }) as unknown as Database,
     channel: {
       async listen(channel, onNotify, onConnect) {
-        const { unlisten } = await sql.listen(channel, onNotify, onConnect);
+        const { state, unlisten } = await sql.listen(channel, onNotify, onConnect);
+        listener = state;
         return unlisten;
       },
       async notify(channel) {
         await sql.notify(channel, '');
       },
+      async isListening() {
+        if (!listener?.pid) return false;
+        const rows = await sql`select 1 from pg_stat_activity where pid = ${listener.pid}`;
+        return rows.length > 0;
+      },
     },
-    takeLease: () => takePostgresLease(sql),
+    takeLease: () => takePostgresLease(url),
+    async ping() {
+      await sql`select 1`;
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }
@@ -79,9 +94,12 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
 /** Advisory locks in this class are gateway leases; the second key is the lease id. */
 const LEASE_LOCK_CLASS = 724_515_002;
 
-async function takePostgresLease(sql: postgres.Sql): Promise<ProcessLease> {
-  // One connection for the life of the process: the lock lives exactly as long as it does.
-  const session = await sql.reserve();
+async function takePostgresLease(url: string): Promise<ProcessLease> {
+  // A connection of its own for the life of the process (max_lifetime 0: never recycled): the lock
+  // lives exactly as long as it does, so ending it is the release. Not one reserved from the pool:
+  // postgres.js throws an uncaught error writing to a reserved connection the server has closed (a
+  // restart, a terminated backend), and the release never answers.
+  const session = postgres(url, { max: 1, max_lifetime: 0, onnotice: () => {} });
   let id: number;
   for (;;) {
     id = randomInt(1, 2 ** 31 - 1);
@@ -100,8 +118,7 @@ async function takePostgresLease(sql: postgres.Sql): Promise<ProcessLease> {
       return !free;
     },
     async release() {
-      await session`select pg_advisory_unlock(${LEASE_LOCK_CLASS}, ${id})`.catch(() => {});
-      session.release();
+      await session.end({ timeout: 1 });
     },
   };
 }
@@ -116,6 +133,12 @@ async function openPglite(dataDir: string, logger: QueryLogger): Promise<Databas
       const id = `boot-${randomUUID()}`;
       return { id, isHeld: async (other) => other === id, release: async () => {} };
     },
-    close: () => client.close(),
+    async ping() {
+      await client.query('select 1');
+    },
+    // Safe to call twice, as postgres.js's end() is.
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
   };
 }

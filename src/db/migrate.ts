@@ -3,6 +3,8 @@
  * start at once, so the migrator runs under a session advisory lock on one dedicated connection.
  */
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -21,15 +23,34 @@ export async function migrateDatabase(handle: DatabaseHandle, databaseUrl?: stri
     return;
   }
   // max: 1 keeps the lock, the migrator's transaction and the unlock on one session.
-  const sql = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
+  const session = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
   try {
-    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    await session`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {
-      await migratePostgres(drizzlePostgres({ client: sql }), { migrationsFolder });
+      await migratePostgres(drizzlePostgres({ client: session }), { migrationsFolder });
     } finally {
-      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+      await session`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
     }
   } finally {
-    await sql.end({ timeout: 5 });
+    await session.end({ timeout: 5 });
   }
+}
+
+let migrations: MigrationMeta[] | undefined;
+
+/**
+ * How many migrations of `drizzle/` the database lacks, by the migrator's own rule: those newer
+ * than the last one it recorded.
+ */
+export async function pendingMigrations(handle: DatabaseHandle): Promise<number> {
+  migrations ??= readMigrationFiles({ migrationsFolder });
+  const result = await handle.db.execute<{ last: string | null }>(
+    sql`select max(created_at)::text as last from drizzle.__drizzle_migrations`,
+  );
+  // postgres.js gives the rows, PGlite a result holding them.
+  const [row] = Array.isArray(result)
+    ? result
+    : (result as unknown as { rows: { last: string | null }[] }).rows;
+  const last = Number(row?.last ?? 0);
+  return migrations.filter((migration) => migration.folderMillis > last).length;
 }

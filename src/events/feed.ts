@@ -175,6 +175,11 @@ export class StatusEventFeed {
     return () => this.listeners.delete(listener);
   }
 
+  /** Not stopped (for the readiness probe; the gateway serves only once the feed has started). */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
   /** How many subscriptions this process holds (for metrics and benchmarks). */
   get subscriberCount(): number {
     let n = 0;

@@ -1,0 +1,27 @@
+/** What "ready" means for a gateway process, as checks for `/readyz`. */
+import type { DatabaseHandle } from '../db/client.js';
+import { pendingMigrations } from '../db/migrate.js';
+import type { StatusEventFeed } from '../events/feed.js';
+import type { ReadinessCheck } from './probes.js';
+
+/** Ready: the database answers and has every migration; the event feed runs (and listens, on PostgreSQL). */
+export function readinessChecks(
+  database: DatabaseHandle,
+  feed: StatusEventFeed,
+): Record<string, ReadinessCheck> {
+  return {
+    database: () => database.ping(),
+    migrations: async () => {
+      const pending = await pendingMigrations(database);
+      if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
+    },
+    feed: async () => {
+      if (!feed.running) throw new Error('stopped');
+      if (database.channel && !(await database.channel.isListening())) {
+        throw new Error(
+          'its listening connection is down; changes from other processes arrive by polling until it is back',
+        );
+      }
+    },
+  };
+}
