@@ -177,7 +177,7 @@ export class StatusEventFeed {
 
   /** Not stopped (for the readiness probe; the gateway serves only once the feed has started). */
   get running(): boolean {
-    return !this.stopped;
+    return !this.reads.stopped;
   }
 
   /** How many subscriptions this process holds (for metrics and benchmarks). */

@@ -6,7 +6,7 @@
 export class SingleFlight {
   private current: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
+  private halted = false;
 
   /**
    * `task` resolves `true` when it knows there is more to do at once (it read a full batch). A run
@@ -20,7 +20,7 @@ export class SingleFlight {
 
   /** Runs the task now, or once more after the run in progress. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.halted) return;
     if (this.current) {
       this.again = true;
       return;
@@ -28,9 +28,14 @@ export class SingleFlight {
     this.current = this.series().finally(() => (this.current = undefined));
   }
 
+  /** Whether stop() was called. */
+  get stopped(): boolean {
+    return this.halted;
+  }
+
   /** Starts no run after this one; resolves once the run in progress (if any) has ended. */
   stop(): Promise<void> {
-    this.stopped = true;
+    this.halted = true;
     return this.current ?? Promise.resolve();
   }
 
@@ -43,6 +48,6 @@ export class SingleFlight {
         this.onError(error);
         return;
       }
-    } while (this.again && !this.stopped);
+    } while (this.again && !this.halted);
   }
 }
