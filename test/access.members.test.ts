@@ -207,7 +207,7 @@ describe.each(databaseKinds)('workspace members on $name', (kind) => {
       await access.members.replaceRoles(ws, 'alice@example.com', ['Editor'], ROOT);
       await access.authorize(alice, ws, 'jobs.control');
       expect(await access.allowedOperations(alice, ws)).toEqual(
-        new Set(['jobs.read', 'jobs.create', 'jobs.control', 'jobs.delete', 'steps.report']),
+        new Set(['jobs.read', 'jobs.create', 'jobs.control', 'jobs.delete', 'steps.report', 'members.read']),
       );
 
       await access.members.remove(ws, 'alice@example.com');

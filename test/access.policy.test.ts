@@ -57,7 +57,7 @@ describe('the role × operation table', () => {
     'jobs.runSubprocess': { Viewer: _, Editor: _, Admin: _, JobRunner: _, PlatformAdmin: Y },
     'steps.report': { Viewer: _, Editor: Y, Admin: Y, JobRunner: Y, PlatformAdmin: Y },
     'logs.write': { Viewer: _, Editor: _, Admin: _, JobRunner: Y, PlatformAdmin: Y },
-    'members.read': { Viewer: _, Editor: _, Admin: Y, JobRunner: _, PlatformAdmin: Y },
+    'members.read': { Viewer: Y, Editor: Y, Admin: Y, JobRunner: _, PlatformAdmin: Y },
     'members.write': { Viewer: _, Editor: _, Admin: Y, JobRunner: _, PlatformAdmin: Y },
   };
 
@@ -144,7 +144,7 @@ describe('roles in a workspace', () => {
   it('add up when a member holds several (Viewer and JobRunner)', () => {
     const both = [bind('alice@example.com', 'Viewer'), bind('alice@example.com', 'JobRunner')];
     const mayDo = OPERATIONS.filter((operation) => allowed(alice, 'team-a', operation, both));
-    expect(mayDo).toEqual(['jobs.read', 'steps.report', 'logs.write']);
+    expect(mayDo).toEqual(['jobs.read', 'steps.report', 'logs.write', 'members.read']);
   });
 });
 

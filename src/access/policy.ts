@@ -53,9 +53,10 @@ export const operationRules: Record<Operation, OperationRule> = {
   'members.write': { does: 'change members', api: 'entities', access: 'write' },
 };
 
-const viewer: Operation[] = ['jobs.read'];
+// Any member may see who else is a member; only an Admin may change it.
+const viewer: Operation[] = ['jobs.read', 'members.read'];
 const editor: Operation[] = [...viewer, 'jobs.create', 'jobs.control', 'jobs.delete', 'steps.report'];
-const admin: Operation[] = [...editor, 'members.read', 'members.write'];
+const admin: Operation[] = [...editor, 'members.write'];
 
 /**
  * Which role allows which operation. Viewer < Editor < Admin each include the one below;
