@@ -50,7 +50,12 @@ async function main() {
   // Loaded only now, so a port or directory already taken is reported in a moment, not after the
   // whole gateway (GraphQL schema, database drivers) has loaded.
   const { createGateway, gatewayLinks } = await import('./server.js');
-  gateway = await createGateway({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, server });
+  gateway = await createGateway({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    access: config.auth,
+    server,
+  });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
   console.log(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);
 }

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
+import { AccessControl, defaultAccessSettings, type AccessSettings } from './access/index.js';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions, type ProcessLease } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
@@ -22,6 +23,8 @@ import { bindPort } from './ops/startup.js';
 import { JOBS_API_ROOT, restApp } from './rest/index.js';
 
 export interface GatewayOptions extends DatabaseOptions {
+  /** Who may do what (the NMP_AUTH_* settings); off when not given. */
+  access?: AccessSettings;
   feed?: FeedOptions;
   /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
   executor?: SubprocessExecutorOptions | false;
@@ -49,6 +52,7 @@ export interface Gateway {
   database: DatabaseHandle;
   jobs: JobsService;
   feed: StatusEventFeed;
+  access: AccessControl;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
@@ -59,6 +63,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
+  const access = new AccessControl(database.db, options.access ?? defaultAccessSettings);
   let lease: ProcessLease | undefined;
   let executor: SubprocessExecutor | undefined;
   if (options.executor !== false) {
@@ -67,9 +72,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     executor.start();
   }
 
-  const graphql = { jobs, feed };
+  const graphql = { jobs, feed, access };
   const yoga = createGraphQLServer(graphql);
-  const rest = getRequestListener(restApp(jobs, feed).fetch);
+  const rest = getRequestListener(restApp(jobs, feed, access).fetch);
   const ops = getRequestListener(
     new Hono()
       .route('/', probeRoutes(readinessChecks(database, feed)))
@@ -95,6 +100,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     database,
     jobs,
     feed,
+    access,
     listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
     /**
      * Stops in order: no new connections; then, at the same time, requests in flight finish, event

@@ -13,6 +13,7 @@ import type {
   SchemaObject,
 } from 'openapi3-ts/oas31';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AccessControl } from '../src/access/index.js';
 import type { StatusEventFeed } from '../src/events/feed.js';
 import type { JobsService } from '../src/jobs/service.js';
 import { jobEventRoutes } from '../src/rest/events.js';
@@ -45,7 +46,9 @@ type OpenApiDocument = Omit<OpenAPIObject, 'paths' | 'components'> & {
 
 /** The document of a REST door that is only built, not served. */
 const builtDocument = async (): Promise<OpenApiDocument> =>
-  (await restApp({} as JobsService, {} as StatusEventFeed).request('/openapi.json')).json();
+  (
+    await restApp({} as JobsService, {} as StatusEventFeed, {} as AccessControl).request('/openapi.json')
+  ).json();
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const TEXT_HEADERS = { 'content-type': 'text/plain' };
@@ -220,7 +223,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       app.routes.map((r) => template({ ...r, path: JOBS + r.path })),
     );
     // Those are all the API routes the REST door mounts.
-    const mounted = restApp(jobs, feed)
+    const mounted = restApp(jobs, feed, {} as AccessControl)
       .routes.filter((r) => r.path.startsWith(`${JOBS}/`) && r.method !== 'ALL')
       .map(template);
     expect([...new Set(mounted)].sort()).toEqual([...new Set(routes)].sort());

@@ -1,4 +1,5 @@
 /** What every resolver gets: the domain's service and event feed, and nothing of the database. */
+import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
 
@@ -6,6 +7,7 @@ import type { JobsService } from '../jobs/service.js';
 export interface GraphQLDeps {
   jobs: JobsService;
   feed: StatusEventFeed;
+  access: AccessControl;
 }
 
 export interface GraphQLContext {

@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
 import { restError } from './errors.js';
@@ -20,7 +21,7 @@ export { JOBS_API_ROOT };
 /** The page loads nothing from anywhere: no script, only its own inline style. */
 const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
 
-export function restApp(jobs: JobsService, feed: StatusEventFeed): OpenAPIHono {
+export function restApp(jobs: JobsService, feed: StatusEventFeed, access: AccessControl): OpenAPIHono {
   const app = new OpenAPIHono();
   app.use(
     '*',
