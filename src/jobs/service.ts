@@ -86,6 +86,7 @@ export class JobsService {
     const job = await repo.findJob(this.db, workspace, name);
     if (!job) throw new JobNotFoundError(workspace, name);
     const [record] = await repo.withSteps(this.db, [job]);
+    if (!record) throw new JobNotFoundError(workspace, name);
     return record;
   }
 
@@ -163,8 +164,8 @@ export class JobsService {
       if (!job) throw new JobNotFoundError(workspace, jobName);
       const { steps } = job;
       const index = steps.findIndex((s) => s.name === stepName);
-      if (index === -1) throw new StepNotFoundError(workspace, jobName, stepName);
       const step = steps[index];
+      if (!step) throw new StepNotFoundError(workspace, jobName, stepName);
       const outcome = decideStepUpdate(job.status, steps, index, update, expected);
       if (outcome.kind === 'refused') {
         throw new StepTransitionError(jobName, stepName, step.status, update.status, outcome.reason);
@@ -174,8 +175,9 @@ export class JobsService {
       const now = new Date();
       const change: repo.StatusChange = {
         steps: outcome.steps.map(({ index: i, changes }) => {
-          Object.assign(steps[i], changes, { updatedAt: now });
-          return { id: steps[i].id, changes: { ...changes, updatedAt: now } };
+          // The outcome names steps by their place in `steps`.
+          const changed = Object.assign(steps[i]!, changes, { updatedAt: now });
+          return { id: changed.id, changes: { ...changes, updatedAt: now } };
         }),
       };
       if (outcome.job) {
@@ -212,7 +214,9 @@ export class JobsService {
       if (action === 'pause') this.checkPausable(record, record.steps[currentStepIndex(statuses)]);
       const now = new Date();
       const moved = record.steps.flatMap((step, i) =>
-        step.status === statuses[i] ? [] : [Object.assign(step, { status: statuses[i], updatedAt: now })],
+        step.status === statuses[i]
+          ? []
+          : [Object.assign(step, { status: statuses[i] ?? step.status, updatedAt: now })],
       );
       // The table and the step rules must agree; a mismatch is a bug, not a user error.
       const derived = deriveJobStatus(statuses);
@@ -230,8 +234,8 @@ export class JobsService {
   }
 
   /** A step whose lifecycle sets `pause_deadline_seconds: 0` cannot be paused. */
-  private checkPausable(job: JobRow, step: JobStepRow): void {
-    if (step.lifecycle?.pause_deadline_seconds === 0) {
+  private checkPausable(job: JobRow, step: JobStepRow | undefined): void {
+    if (step?.lifecycle?.pause_deadline_seconds === 0) {
       throw new JobStateConflictError(
         'pause',
         job.name,
