@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type GraphQLDeps } from './context.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
+import { unstorableVariables } from './storable-input.js';
 
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 export const GRAPHQL_PATH = '/graphql';
@@ -105,6 +106,8 @@ export function attachGraphQLWebSocket(
         // A syntax or validation error is the operation's error, not the connection's.
         const { document, errors } = operations.get(params.query);
         if (!document || errors.length) return [...errors];
+        const unstorable = unstorableVariables(params.variables);
+        if (unstorable) return [unstorable];
         return {
           schema,
           document,

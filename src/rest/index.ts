@@ -14,8 +14,8 @@ import { jobLogRoutes } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { JOBS_API_ROOT } from './operations.js';
 import { referencePage } from './reference-page.js';
+import { MAX_BODY_BYTES } from '../support/request-limits.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 export { JOBS_API_ROOT };
 
 /** The page loads nothing from anywhere: no script, only its own inline style. */
