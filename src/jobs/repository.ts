@@ -78,6 +78,8 @@ export interface StatusChange {
     previousStatus: JobStatus | null;
     status: JobStatus;
     occurredAt: Date;
+    /** Who asked for the change; null for the system's own. */
+    actor: string | null;
   };
 }
 
@@ -152,6 +154,7 @@ const insertStatusEvent = (db: Database, event: StatusEventValues) =>
     status: event.status,
     previousStatus: event.previousStatus,
     occurredAt: event.occurredAt,
+    actor: event.actor,
   });
 
 export async function appendStatusEvent(db: Database, event: StatusEventValues): Promise<void> {
