@@ -17,6 +17,15 @@ import type { ExecutorProvider } from './spec.js';
 
 export type JobRecord = JobRow & { steps: JobStepRow[] };
 
+/** Which workspaces a listing covers: one, any of several (none: nothing), or undefined for all. */
+export type Workspaces = string | readonly string[] | undefined;
+
+function inWorkspaces(workspaces: Workspaces): SQL | undefined {
+  if (workspaces === undefined) return undefined;
+  if (typeof workspaces === 'string') return eq(jobs.workspace, workspaces);
+  return workspaces.length > 0 ? inArray(jobs.workspace, [...workspaces]) : sql`false`;
+}
+
 export async function findJob(
   db: Database,
   workspace: string,
@@ -174,9 +183,9 @@ const columnOf = (field: SortField | JobFilterField) => jobs[JOB_ROW_KEYS[field]
 /** The SQL comparison each bound of a time range makes. */
 const boundConditions = { gte, lte, gt, lt } satisfies Record<TimeBound, unknown>;
 
-export function jobFilterConditions(workspace: string, filter: JobListFilter): SQL {
+export function jobFilterConditions(workspaces: Workspaces, filter: JobListFilter): SQL {
   return and(
-    eq(jobs.workspace, workspace),
+    inWorkspaces(workspaces),
     ...JOB_LIST_FILTER_FIELDS.map((field) => {
       const values = filter[field];
       return values && inArray(columnOf(field), values);
@@ -193,10 +202,10 @@ export function jobFilterConditions(workspace: string, filter: JobListFilter): S
 /** One page of jobs and the total matching; ties are broken by id so paging never repeats a job. */
 export async function listJobs(
   db: Database,
-  workspace: string,
+  workspaces: Workspaces,
   query: JobListQuery,
 ): Promise<{ rows: JobRow[]; total: number }> {
-  const where = jobFilterConditions(workspace, query.filter);
+  const where = jobFilterConditions(workspaces, query.filter);
   const direction = query.sort.descending ? desc : asc;
   const [rows, [{ total }]] = await Promise.all([
     db
@@ -212,8 +221,8 @@ export async function listJobs(
 }
 
 export interface StepListQuery {
-  /** Undefined means every workspace (the API's `-`). */
-  workspace?: string;
+  /** Undefined means every workspace (the API's `-`); a list, any of those. */
+  workspace?: Workspaces;
   /** Undefined means every job (the API's `-`). */
   jobName?: string;
   status?: JobStatus[];
@@ -233,7 +242,7 @@ export async function listSteps(
   query: StepListQuery,
 ): Promise<{ rows: StepWithJob[]; total: number }> {
   const where = and(
-    query.workspace !== undefined ? eq(jobs.workspace, query.workspace) : undefined,
+    inWorkspaces(query.workspace),
     query.jobName !== undefined ? eq(jobs.name, query.jobName) : undefined,
     query.status ? inArray(jobSteps.status, query.status) : undefined,
     query.provider !== undefined ? sql`${jobSteps.executor}->>'provider' = ${query.provider}` : undefined,

@@ -107,8 +107,11 @@ export class JobsService {
     return repo.findJobsByIds(this.db, ids);
   }
 
-  async list(workspace: string, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
-    const { rows, total } = await repo.listJobs(this.db, workspace, query);
+  async list(
+    workspaces: repo.Workspaces,
+    query: JobListQuery,
+  ): Promise<{ jobs: JobRecord[]; total: number }> {
+    const { rows, total } = await repo.listJobs(this.db, workspaces, query);
     return { jobs: await repo.withSteps(this.db, rows), total };
   }
 

@@ -4,7 +4,6 @@
  * platform read our errors as they read its own.
  */
 import type { Hook } from '@hono/zod-openapi';
-import type { Env } from 'hono';
 import type { z } from 'zod';
 
 export type LocRoot = 'body' | 'query' | 'path' | 'header';
@@ -211,8 +210,9 @@ const LOC_ROOTS: Record<string, LocRoot> = { json: 'body', query: 'query', param
 /**
  * The routes' validation hook: a request part that fails its schema is the 422 FastAPI would send.
  * The validator hands the hook the part as it was received, also when it failed, to quote from.
+ * It reads only the validation result, so it serves routers of any env.
  */
-export const rejectInvalidRequest: Hook<unknown, Env, string, void> = (result) => {
+export const rejectInvalidRequest: Hook<unknown, any, string, void> = (result) => {
   if (result.success) return;
   const received = (result as { data?: unknown }).data;
   throw new RequestValidationError(validationDetails(result.error, LOC_ROOTS[result.target], received));
