@@ -3,6 +3,7 @@
  * events. First its current state, or with `Last-Event-ID` (or `?after=`) every change after
  * that cursor; then every change live, until a terminal status ends the stream.
  */
+import type { AccessEnv } from './access.js';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
@@ -42,6 +43,7 @@ const streamJobEvents = createRoute({
     'Stream Job Events',
     'Stream a job’s status changes as server-sent events: first its current status (with a cursor, ' +
       'every change after it), then each change as it happens, until a terminal status ends the stream.',
+    'jobs.read',
   ),
   request: {
     params: jobPath,
@@ -81,7 +83,7 @@ export function jobEventRoutes(
   feed: StatusEventFeed,
   jobs: JobsService,
   { heartbeatMs = 15_000 }: JobEventStreamOptions = {},
-): OpenAPIHono {
+): OpenAPIHono<AccessEnv> {
   const app = operationsRouter();
 
   app.openapi(streamJobEvents, async (c) => {

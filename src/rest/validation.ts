@@ -4,7 +4,6 @@
  * platform read our errors as they read its own.
  */
 import type { Hook } from '@hono/zod-openapi';
-import type { Env } from 'hono';
 import type { z } from 'zod';
 import { findUnstorableInput, UNSTORABLE_MESSAGES } from '../support/storable-input.js';
 
@@ -218,8 +217,10 @@ const LOC_ROOTS: Partial<Record<string, LocRoot>> = {
 /**
  * The routes' validation hook: a request part that fails its schema is the 422 FastAPI would send.
  * The validator hands the hook the part as it was received, also when it failed, to quote from.
+ * It reads only the validation result, so it serves routers of any env.
  */
-export const rejectInvalidRequest: Hook<unknown, Env, string, void> = (result) => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- it reads only the result, whatever the env
+export const rejectInvalidRequest: Hook<unknown, any, string, void> = (result) => {
   if (result.success) {
     rejectUnstorable(result.data, LOC_ROOTS[result.target] ?? 'body');
     return;
