@@ -3,9 +3,9 @@
  * members, on a real gateway. Bad tokens, every role against every query and mutation, refusals
  * that do not say whether a job exists, and the members API.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds } from './support/databases.js';
-import { startGateway } from './support/gateway.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { startGateway, subscribe, wsClient, type RunningGateway } from './support/gateway.js';
 import {
   gqlAs,
   memberEmail,
@@ -14,7 +14,7 @@ import {
   WORKSPACE_ROLES,
   type Role,
 } from './support/graphql-access.js';
-import { startOidcIssuer } from './support/oidc-issuer.js';
+import { startOidcIssuer, type OidcIssuer } from './support/oidc-issuer.js';
 
 const JOB = /* GraphQL */ `
   query ($workspace: String!, $name: String!) {
@@ -386,25 +386,41 @@ describe.each(databaseKinds)('GraphQL access control on $name', (kind) => {
     });
   });
 
-  it('an identity provider that cannot be reached: SERVICE_UNAVAILABLE with HTTP 503', async () => {
-    const issuer = await startOidcIssuer();
-    const token = await issuer.mint({ email: ROOT });
-    issuer.setAvailable(false);
-    const database = await kind.create();
-    const gateway = await startGateway({
-      ...database.options,
-      access: issuer.accessSettings(),
-      executor: false,
+  describe('an identity provider that cannot be reached', () => {
+    // A gateway of its own, whose issuer is down before it has fetched any key.
+    const down = {} as { issuer: OidcIssuer; database: TestDatabase; gateway: RunningGateway; token: string };
+    beforeAll(async () => {
+      down.issuer = await startOidcIssuer();
+      down.token = await down.issuer.mint({ email: ROOT });
+      down.issuer.setAvailable(false);
+      down.database = await kind.create();
+      down.gateway = await startGateway({
+        ...down.database.options,
+        access: down.issuer.accessSettings(),
+        executor: false,
+      });
     });
-    try {
-      const res = await gqlAs(gateway.url, token, JOBS_QUERY, { workspace: 'default' });
+    afterAll(async () => {
+      await down.gateway?.close();
+      await down.database?.drop();
+      await down.issuer?.close();
+    });
+
+    it('SERVICE_UNAVAILABLE with HTTP 503, naming no address', async () => {
+      const res = await gqlAs(down.gateway.url, down.token, JOBS_QUERY, { workspace: 'default' });
       expect(res.status).toBe(503);
       expect(res.body.errors![0]!.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
       expect(res.body.errors![0]!.message).not.toContain('127.0.0.1');
-    } finally {
-      await gateway.close();
-      await database.drop();
-      await issuer.close();
-    }
+    });
+
+    it('graphql-ws closes the socket with 1013 (try again later)', async () => {
+      const client = wsClient(down.gateway.url, {
+        connectionParams: { Authorization: `Bearer ${down.token}` },
+      });
+      const sub = subscribe(client, '{ __typename }', {});
+      await sub.until(() => sub.completed, 10_000);
+      expect((sub.errors[0] as { code: number }).code).toBe(1013);
+      await client.dispose();
+    });
   });
 });
