@@ -1,5 +1,6 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
@@ -29,7 +30,9 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is.
     maskedErrors: true,
     logging: 'warn',
-    context: () => createContext(deps),
+    // The caller, from the `Authorization` header (GraphQL over SSE sends it too); a missing or
+    // bad token is answered before anything runs: UNAUTHENTICATED, HTTP 401.
+    context: async ({ request }) => createContext(deps, await authenticateRequest(deps.access, request)),
     plugins: yogaLimitPlugins,
   });
 }

@@ -7,7 +7,7 @@
  */
 import type { Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AccessControl, Operation, Principal } from '../access/index.js';
+import { actorOf, type AccessControl, type Operation, type Principal } from '../access/index.js';
 
 /** The caller of one request: who it is, and what the access model lets it do. */
 export class Caller {
@@ -18,7 +18,7 @@ export class Caller {
 
   /** Whom status events record as having caused a change: null when access control is off. */
   get actor(): string | null {
-    return this.principal.kind === 'authenticated' ? this.principal.id : null;
+    return actorOf(this.principal);
   }
 
   authorize(workspace: string, operation: Operation): Promise<void> {
