@@ -216,4 +216,39 @@ describe.each(databaseKinds)('subscription access control on $name', (kind) => {
       });
     });
   });
+  describe('the REST event stream', () => {
+    const restStream = async (authorization: string, workspace: string) =>
+      openEventStream(`${suite.base}/apis/jobs/v2/workspaces/${workspace}/jobs/job-1/events`, {
+        headers: { authorization },
+      });
+    const statuses = (s: EventStream) =>
+      s.events
+        .filter((e) => e.event === 'status')
+        .map((e) => (JSON.parse(e.data) as { status: string }).status);
+
+    it('a removed role ends an open stream with an error event, and no later change reaches it', async () => {
+      const workspace = await access.workspaceWithMembers('rest-revoke');
+      const stream = await restStream(await bearer(memberEmail('Viewer')), workspace);
+      expect(stream.status).toBe(200);
+      await stream.until((s) => statuses(s).includes('created'));
+
+      await access.asRoot(REMOVE_MEMBER, { workspace, principal: memberEmail('Viewer') });
+      await stream.until((s) => s.ended, LIVE_EFFECT_MS);
+      await access.asRoot(PAUSE, { workspace, name: 'job-1' });
+      expect(statuses(stream)).toEqual(['created']);
+      const last = stream.events.at(-1)!;
+      expect(last.event).toBe('error');
+      expect(JSON.parse(last.data)).toEqual({
+        detail: `Principal '${memberEmail('Viewer')}' may not read jobs, their steps, status, logs or events in workspace '${workspace}'.`,
+      });
+    });
+
+    it('a stream whose token expires ends with an error event', async () => {
+      const workspace = await access.workspaceWithMembers('rest-expiry');
+      const stream = await restStream(await bearer(memberEmail('Viewer'), 3), workspace);
+      expect(stream.status).toBe(200);
+      await stream.until((s) => s.ended, LIVE_EFFECT_MS);
+      expect(JSON.parse(stream.events.at(-1)!.data)).toEqual({ detail: 'The token has expired.' });
+    });
+  });
 });

@@ -2,7 +2,7 @@
 import { ANONYMOUS, type AccessControl, type Principal } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
-import { LiveAccess } from './live-access.js';
+import { LiveAccess } from '../access/live.js';
 
 /** What the GraphQL doors are built from. */
 export interface GraphQLDeps {

@@ -7,7 +7,14 @@
  */
 import type { Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { actorOf, type AccessControl, type Operation, type Principal } from '../access/index.js';
+import {
+  actorOf,
+  LiveAccess,
+  type AccessControl,
+  type AccessEnded,
+  type Operation,
+  type Principal,
+} from '../access/index.js';
 
 /** The caller of one request: who it is, and what the access model lets it do. */
 export class Caller {
@@ -19,6 +26,14 @@ export class Caller {
   /** Whom status events record as having caused a change: null when access control is off. */
   get actor(): string | null {
     return actorOf(this.principal);
+  }
+
+  /** `events` of `workspace` for as long as the caller may read there (see access/live.ts). */
+  whileAllowedToRead<T>(
+    workspace: string,
+    events: AsyncIterableIterator<T>,
+  ): AsyncIterableIterator<T | AccessEnded> {
+    return LiveAccess.of(this.access).guard(this.principal, workspace, events);
   }
 
   authorize(workspace: string, operation: Operation): Promise<void> {

@@ -10,7 +10,8 @@ import { JobNotFoundError } from '../../jobs/errors.js';
 import { eventCursorArgument, invalidCursor, pageSize } from '../argument-errors.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
-import { AccessEnded } from '../live-access.js';
+import { AccessEnded } from '../../access/live.js';
+import { accessError } from '../access-errors.js';
 import { JobStatusEnum } from './enums.js';
 import { connection, JobRef } from './job.js';
 
@@ -86,7 +87,7 @@ async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
 /** Each event as it is; a stream whose caller lost access ends with that error. */
 const eventOrEnd = (item: StatusEvent | AccessEnded): StatusEvent => {
-  if (item instanceof AccessEnded) throw item.error;
+  if (item instanceof AccessEnded) throw accessError(item.error);
   return item;
 };
 

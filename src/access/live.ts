@@ -6,26 +6,23 @@
  * access control whether its caller may still read the workspace. That answer comes from the
  * roles cache, which compares one revision number with the database at most once a second, so an
  * idle subscription costs no query of its own, and delivering an event costs no check at all.
- * With auth off nothing is guarded and no timer runs.
+ * With auth off nothing is guarded and no timer runs. Each door tells its client in its own way.
  */
-import { GraphQLError } from 'graphql';
-import {
-  AuthenticationError,
-  PermissionDeniedError,
-  type AccessControl,
-  type Principal,
-} from '../access/index.js';
-import { forbidden, unauthenticated } from './access-errors.js';
+import { AuthenticationError, PermissionDeniedError } from './errors.js';
+import type { AccessControl } from './index.js';
+import type { Principal } from './principal.js';
 
-/** The last item of a stream whose caller lost access: the field's resolver throws `error`. */
+type EndOfAccess = AuthenticationError | PermissionDeniedError;
+
+/** The last item of a stream whose caller lost access, saying why. */
 export class AccessEnded {
-  constructor(readonly error: GraphQLError) {}
+  constructor(readonly error: EndOfAccess) {}
 }
 
 interface Watch {
   principal: Principal;
   workspace: string;
-  end(error: GraphQLError): void;
+  end(error: EndOfAccess): void;
 }
 
 const DONE = { value: undefined, done: true } as const;
@@ -81,11 +78,11 @@ export class LiveAccess {
     try {
       const now = Date.now();
       // Subscriptions of one connection share a principal; each workspace is asked about once.
-      const verdicts = new Map<Principal, Map<string, Promise<GraphQLError | undefined>>>();
+      const verdicts = new Map<Principal, Map<string, Promise<EndOfAccess | undefined>>>();
       const verdict = (principal: Principal, workspace: string) => {
         let byWorkspace = verdicts.get(principal);
         if (!byWorkspace)
-          verdicts.set(principal, (byWorkspace = new Map<string, Promise<GraphQLError | undefined>>()));
+          verdicts.set(principal, (byWorkspace = new Map<string, Promise<EndOfAccess | undefined>>()));
         let answer = byWorkspace.get(workspace);
         if (!answer) byWorkspace.set(workspace, (answer = this.mayStillRead(principal, workspace, now)));
         return answer;
@@ -104,13 +101,13 @@ export class LiveAccess {
   /** Why the principal's subscriptions in `workspace` must end now, or undefined. */
   private async mayStillRead(principal: Principal, workspace: string, now: number) {
     if (principal.expiresAt && principal.expiresAt.getTime() <= now) {
-      return unauthenticated(new AuthenticationError('expired'));
+      return new AuthenticationError('expired');
     }
     try {
       await this.access.authorize(principal, workspace, 'jobs.read');
       return undefined;
     } catch (error) {
-      if (error instanceof PermissionDeniedError) return forbidden(error.message);
+      if (error instanceof PermissionDeniedError) return error;
       // The roles cannot be read right now (the database is away): the next review asks again.
       return undefined;
     }
@@ -154,7 +151,7 @@ class GuardedStream<T> implements AsyncIterableIterator<T | AccessEnded> {
     });
   }
 
-  end(error: GraphQLError): void {
+  end(error: EndOfAccess): void {
     if (this.finished || this.ended) return;
     this.ended = new AccessEnded(error);
     const waiting = this.pending;
