@@ -45,7 +45,14 @@ import { bearerToken, TokenVerifier, type TokenVerifierOptions } from './tokens.
 export * from './errors.js';
 export { AccessEnded, LiveAccess } from './live.js';
 export { workspaceMemberInput, workspaceMemberUpdate, type WorkspaceMember } from './members.js';
-export { OPERATIONS, WORKSPACE_ROLES, type Operation, type Role, type WorkspaceRole } from './policy.js';
+export {
+  OPERATIONS,
+  operationsToCreate,
+  WORKSPACE_ROLES,
+  type Operation,
+  type Role,
+  type WorkspaceRole,
+} from './policy.js';
 export { actorOf, ANONYMOUS, type Principal } from './principal.js';
 export { defaultAccessSettings, type AccessSettings } from './settings.js';
 

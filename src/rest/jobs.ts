@@ -5,6 +5,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { operationsToCreate } from '../access/index.js';
 import { ALL_WORKSPACES, type AccessEnv } from './access.js';
 import { JOB_FILTER_FIELDS } from '../jobs/job-query.js';
 import { actionTable, type JobAction } from '../jobs/lifecycle.js';
@@ -228,8 +229,9 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
   app.openapi(createJob, async (c) => {
     const { workspace } = c.req.valid('param');
     const { caller, body } = c.var;
-    if (body.platform_spec.steps.some((step) => step.executor.provider === 'subprocess')) {
-      await caller.authorize(workspace, 'jobs.runSubprocess');
+    // The route's own check was jobs.create; a step running on the gateway's host needs more.
+    for (const operation of operationsToCreate(body.platform_spec.steps)) {
+      await caller.authorize(workspace, operation);
     }
     const job = await jobs.create(workspace, body, caller.actor);
     return c.json(jobResponse(job), 201);

@@ -2,7 +2,7 @@
  * createJob, pauseJob, resumeJob, cancelJob, deleteJob: each a union of success and typed errors,
  * `NotAuthorizedError` among them when the caller may not do it in that workspace.
  */
-import { actorOf, PermissionDeniedError } from '../../access/index.js';
+import { actorOf, operationsToCreate, PermissionDeniedError } from '../../access/index.js';
 import {
   InvalidJobSpecError,
   JobAlreadyExistsError,
@@ -15,15 +15,11 @@ import { InputValidationError } from '../input-validation.js';
 import { JobRef } from './job.js';
 import { CreateJobInput, createJobInputSchema, toCreateJobRequest } from './job-spec.js';
 
-/** Steps with the `subprocess` provider run commands on the gateway's own host. */
-const runsOnHost = (input: { platformSpec?: { steps?: readonly { executor?: { provider?: string } }[] } }) =>
-  input.platformSpec?.steps?.some((step) => step.executor?.provider === 'subprocess') ?? false;
-
 builder.mutationField('createJob', (t) =>
   t.field({
     type: JobRef,
     authScopes: (_, { workspace, input }) =>
-      needs(workspace, 'jobs.create', ...(runsOnHost(input) ? (['jobs.runSubprocess'] as const) : [])),
+      needs(workspace, ...operationsToCreate(input.platformSpec?.steps)),
     errors: {
       types: [JobAlreadyExistsError, InputValidationError, PermissionDeniedError],
       dataField: { name: 'job' },
