@@ -98,6 +98,11 @@ export class SubprocessExecutor {
     this.sweep();
   }
 
+  /** Steps whose processes run now (for metrics). */
+  get runningSteps(): number {
+    return this.runs.size;
+  }
+
   /**
    * Ends every process this executor runs and waits for their steps to be reported. Nobody can
    * take such a step over (an `active` step never goes back to `pending`, and its process and

@@ -10,6 +10,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult 
 import { maskError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { log } from '../observability/request-context.js';
 import { createContext, type GraphQLDeps } from './context.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
@@ -24,9 +25,11 @@ export interface GraphQLWebSocketOptions {
   keepAliveMs?: number;
   /** Operations (subscriptions, and queries or mutations still running) one connection may hold at once. */
   maxOperationsPerConnection?: number;
+  /** Told when a subscription starts and ends (for the open-subscriptions metric). */
+  subscriptions?: { opened(): void; closed(): void };
 }
 
-export const defaultGraphQLWebSocketOptions: Required<GraphQLWebSocketOptions> = {
+export const defaultGraphQLWebSocketOptions: Required<Omit<GraphQLWebSocketOptions, 'subscriptions'>> = {
   connectionInitWaitTimeoutMs: 3_000,
   keepAliveMs: 12_000,
   maxOperationsPerConnection: 100,
@@ -61,10 +64,22 @@ function masked(result: ExecutionResult): ExecutionResult {
     ...result,
     errors: result.errors.map((error) => {
       const shown = maskError(error, 'Unexpected error.') as GraphQLError;
-      if (shown !== error) console.error('Unexpected error in a GraphQL operation over WebSocket:', error);
+      if (shown !== error)
+        log().error(
+          { err: error.originalError ?? error },
+          'Unexpected error in a GraphQL operation over WebSocket',
+        );
       return shown;
     }),
   };
+}
+
+const subscriptionIds = new WeakMap<object, Set<string>>();
+/** The ids of a connection's subscriptions that have started and not yet ended. */
+function openSubscriptions(ctx: object): Set<string> {
+  let ids = subscriptionIds.get(ctx);
+  if (!ids) subscriptionIds.set(ctx, (ids = new Set()));
+  return ids;
 }
 
 /** ws emits these when the peer breaks the WebSocket protocol (e.g. 1009); ws has already closed the socket with the right code. */
@@ -112,6 +127,15 @@ export function attachGraphQLWebSocket(
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) => masked(result),
+      // A subscription's result is an async iterable; graphql-ws calls onComplete once it ends, however.
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (!options.subscriptions || !(Symbol.asyncIterator in Object(result))) return;
+        openSubscriptions(ctx).add(id);
+        options.subscriptions.opened();
+      },
+      onComplete: (ctx, id) => {
+        if (openSubscriptions(ctx).delete(id)) options.subscriptions?.closed();
+      },
     },
     wss,
     limits.keepAliveMs,

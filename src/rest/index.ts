@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
+import { recordRoute } from '../observability/rest-route.js';
 import { restError } from './errors.js';
 import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
@@ -23,6 +24,7 @@ const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 
 
 export function restApp(jobs: JobsService, feed: StatusEventFeed, access: AccessControl): OpenAPIHono {
   const app = new OpenAPIHono();
+  app.use('*', recordRoute);
   app.use(
     '*',
     bodyLimit({
