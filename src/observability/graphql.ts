@@ -7,7 +7,8 @@ import { maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
 import { currentRequest, log } from './request-context.js';
 
 export const yogaLogger: YogaLogger = {
-  debug: (...args: unknown[]) => log().debug(args.map(String).join(' ')),
+  // Yoga's debug lines narrate each request's phases: below any LOG_LEVEL, as noise.
+  debug: (...args: unknown[]) => log().trace(args.map(String).join(' ')),
   info: (...args: unknown[]) => log().info(args.map(String).join(' ')),
   warn: (...args: unknown[]) => log().warn(args.map(String).join(' ')),
   // Yoga calls this once for each error it masks, with the error as thrown.
