@@ -39,12 +39,14 @@ export interface RequestPipelineOptions {
 export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
 const EVENT_STREAM = /^text\/event-stream/i;
+/** Responses that last as long as their client watches (SSE, GraphQL's multipart streams). */
+const STREAMING = /^(text\/event-stream|multipart\/mixed)/i;
 
-/** Event streams are never compressed: a compressor holds bytes back, and each event must go out as it happens. */
+/** Streams are never compressed: a compressor holds bytes back, and each event must go out as it happens. */
 const compress = compression({
   threshold: COMPRESSION_THRESHOLD_BYTES,
   filter: (req, res) =>
-    !EVENT_STREAM.test(String(res.getHeader('content-type') ?? '')) && compression.filter(req, res),
+    !STREAMING.test(String(res.getHeader('content-type') ?? '')) && compression.filter(req, res),
 }) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export function requestPipeline({ logger, metrics, cors, doorFor }: RequestPipelineOptions): RequestHandler {
