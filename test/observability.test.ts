@@ -205,6 +205,31 @@ describe.each(databaseKinds)('logs on $name', (kind) => {
     expect(errors).toHaveLength(1);
     expect(errors[0]!.err.stack).toMatch(/\n\s+at /);
   });
+  it('over graphql-ws too: the masked error has an id, and the log line with the stack has the same', async () => {
+    const workspace = uniqueWorkspace();
+    await corruptJob(suite.base, suite.server.gateway.database, workspace, 'broken-ws');
+    const client = wsClient(suite.base);
+    try {
+      const operation = subscribe(
+        client,
+        'query BrokenWs($w: String!) { job(workspace: $w, name: "broken-ws") { allowedActions } }',
+        { w: workspace },
+      );
+      await operation.until(() => operation.completed);
+      expect(operation.errors).toEqual([
+        expect.objectContaining({
+          message: 'Unexpected error.',
+          extensions: expect.objectContaining({ requestId: expect.any(String) }),
+        }),
+      ]);
+      const requestId = (operation.errors[0] as { extensions: { requestId: string } }).extensions.requestId;
+      const errors = logs.of(requestId).filter((line) => line.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.err.stack).toMatch(/\n\s+at /);
+    } finally {
+      await client.dispose();
+    }
+  });
 });
 
 describe.each(databaseKinds)('metrics on $name', (kind) => {

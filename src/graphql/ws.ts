@@ -5,6 +5,7 @@
  *   4408 no connection_init in time · 4409 an operation id already in use ·
  *   4429 a second connection_init · 1009 a message larger than WS_MAX_PAYLOAD_BYTES (ws).
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
 import { maskError } from 'graphql-yoga';
@@ -57,18 +58,24 @@ class OperationCache {
   }
 }
 
-/** As on HTTP: an error the schema did not mean to show becomes "Unexpected error.". */
+/**
+ * As on HTTP: an error the schema did not mean to show becomes "Unexpected error.", with an id
+ * the client can quote and the log line (with the stack) has. A WebSocket carries many operations,
+ * so the id is the error's own.
+ */
 function masked(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
   return {
     ...result,
     errors: result.errors.map((error) => {
       const shown = maskError(error, 'Unexpected error.') as GraphQLError;
-      if (shown !== error)
-        log().error(
-          { err: error.originalError ?? error },
-          'Unexpected error in a GraphQL operation over WebSocket',
-        );
+      if (shown === error) return shown;
+      const requestId = randomUUID();
+      log().error(
+        { err: error.originalError ?? error, requestId },
+        'Unexpected error in a GraphQL operation over WebSocket',
+      );
+      shown.extensions.requestId = requestId;
       return shown;
     }),
   };
