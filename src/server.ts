@@ -107,6 +107,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     rest: { kind: 'rest', handle: (req, res) => void rest(req, res) },
   };
 
+  const logger = options.logger ?? silentLogger;
   const server = options.server ?? createServer();
   // A server claimed early answered "starting" until now.
   server.removeAllListeners('request');
@@ -114,7 +115,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   server.on(
     'request',
     requestPipeline({
-      logger: options.logger ?? silentLogger,
+      logger,
       metrics,
       cors: corsPolicy(options.corsOrigins ?? []),
       doorFor: (path) =>
@@ -122,6 +123,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   const ws = attachGraphQLWebSocket(server, graphql, {
+    logger,
     subscriptions: {
       opened: () => metrics.subscriptionOpened('graphql-ws'),
       closed: () => metrics.subscriptionClosed('graphql-ws'),

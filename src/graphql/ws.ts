@@ -11,6 +11,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult 
 import { maskError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../observability/logger.js';
 import { log } from '../observability/request-context.js';
 import { createContext, type GraphQLDeps } from './context.js';
 import { parseOptions, validationRules } from './limits.js';
@@ -28,9 +29,13 @@ export interface GraphQLWebSocketOptions {
   maxOperationsPerConnection?: number;
   /** Told when a subscription starts and ends (for the open-subscriptions metric). */
   subscriptions?: { opened(): void; closed(): void };
+  /** Where unexpected errors are logged (the gateway's logger); the process's by default. */
+  logger?: Logger;
 }
 
-export const defaultGraphQLWebSocketOptions: Required<Omit<GraphQLWebSocketOptions, 'subscriptions'>> = {
+export const defaultGraphQLWebSocketOptions: Required<
+  Omit<GraphQLWebSocketOptions, 'subscriptions' | 'logger'>
+> = {
   connectionInitWaitTimeoutMs: 3_000,
   keepAliveMs: 12_000,
   maxOperationsPerConnection: 100,
@@ -63,7 +68,7 @@ class OperationCache {
  * the client can quote and the log line (with the stack) has. A WebSocket carries many operations,
  * so the id is the error's own.
  */
-function masked(result: ExecutionResult): ExecutionResult {
+function masked(result: ExecutionResult, logger: Logger): ExecutionResult {
   if (!result.errors) return result;
   return {
     ...result,
@@ -71,7 +76,7 @@ function masked(result: ExecutionResult): ExecutionResult {
       const shown = maskError(error, 'Unexpected error.') as GraphQLError;
       if (shown === error) return shown;
       const requestId = randomUUID();
-      log().error(
+      logger.error(
         { err: error.originalError ?? error, requestId },
         'Unexpected error in a GraphQL operation over WebSocket',
       );
@@ -133,7 +138,7 @@ export function attachGraphQLWebSocket(
           contextValue: createContext(deps),
         };
       },
-      onNext: (_ctx, _id, _payload, _args, result) => masked(result),
+      onNext: (_ctx, _id, _payload, _args, result) => masked(result, options.logger ?? log()),
       // A subscription's result is an async iterable; graphql-ws calls onComplete once it ends, however.
       onOperation: (ctx, id, _payload, _args, result) => {
         if (!options.subscriptions || !(Symbol.asyncIterator in Object(result))) return;
