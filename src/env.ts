@@ -1,6 +1,41 @@
 /** Configuration from the environment. Bad values stop start-up with one clear line. */
 import { z } from 'zod';
 import { defaultAccessSettings, type AccessSettings } from './access/settings.js';
+import { LOG_FORMATS, LOG_LEVELS } from './observability/logger.js';
+
+/** Upstream writes levels in capitals (INFO) and Python's logging says WARNING; both mean the same here. */
+const logLevel = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((value) => (value === 'warning' ? 'warn' : value))
+  .pipe(z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`));
+
+/** Origins as a browser sends them (scheme://host[:port], no path), comma-separated, or `*`. */
+const corsOrigins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((origin) => origin === '*' || isOrigin(origin), {
+        error: (issue) => `${String(issue.input)} is not an origin like https://app.example.com`,
+      }),
+    ),
+  );
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -10,6 +45,15 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
+  /** Unset: plain on a terminal, json otherwise (a container's log collector). */
+  LOG_FORMAT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LOG_FORMATS, `expected ${LOG_FORMATS.join(' or ')}`))
+    .optional(),
+  LOG_LEVEL: logLevel.default('info'),
+  CORS_ORIGINS: corsOrigins.default([]),
 });
 
 // Booleans as the platform's settings accept them.

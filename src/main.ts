@@ -4,6 +4,8 @@
  */
 import { constants } from 'node:os';
 import { ConfigError, loadConfig } from './env.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { setProcessLogger } from './observability/request-context.js';
 import { createStartingServer } from './ops/probes.js';
 import { StartupError, bindPort, checkExposure, lockDataDirectory } from './ops/startup.js';
 import type { Gateway, gatewayLinks } from './server.js';
@@ -12,26 +14,33 @@ import type { Gateway, gatewayLinks } from './server.js';
 const STOP_TIMEOUT_MS = 10_000;
 
 let gateway: Gateway | undefined;
+let logger: Logger | undefined;
 let stopping = false;
+
+/** Through the logger once the configuration says how to log; a plain line on stderr before. */
+function say(level: 'info' | 'warn' | 'error', message: string) {
+  if (logger) logger[level](message);
+  else process.stderr.write(`${message}\n`);
+}
 
 function onSignal(signal: NodeJS.Signals) {
   if (stopping || !gateway) {
-    console.error(stopping ? `${signal} again: exiting now.` : `${signal} while starting: exiting now.`);
+    say('warn', stopping ? `${signal} again: exiting now.` : `${signal} while starting: exiting now.`);
     process.exit(128 + constants.signals[signal]);
   }
   stopping = true;
-  console.log(`${signal}: stopping; requests in flight finish, streams and subscriptions end.`);
+  say('info', `${signal}: stopping; requests in flight finish, streams and subscriptions end.`);
   setTimeout(() => {
-    console.error(`Stopping took longer than ${STOP_TIMEOUT_MS / 1000} s: exiting now.`);
+    say('error', `Stopping took longer than ${STOP_TIMEOUT_MS / 1000} s: exiting now.`);
     process.exit(1);
   }, STOP_TIMEOUT_MS).unref();
   gateway.close().then(
     () => {
-      console.log('Stopped.');
+      say('info', 'Stopped.');
       process.exit(0);
     },
     (error: unknown) => {
-      console.error(`Stopping failed: ${messageOf(error)}`);
+      say('error', `Stopping failed: ${messageOf(error)}`);
       process.exit(1);
     },
   );
@@ -41,7 +50,13 @@ async function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const config = loadConfig();
-  for (const warning of checkExposure(config.HOST, config.auth)) console.warn(warning);
+  const log = createLogger({
+    format: config.LOG_FORMAT ?? (process.stdout.isTTY ? 'plain' : 'json'),
+    level: config.LOG_LEVEL,
+  });
+  logger = log;
+  setProcessLogger(log);
+  for (const warning of checkExposure(config.HOST, config.auth)) log.warn(warning);
   const server = createStartingServer();
   const { url } = await bindPort(server, config.PORT, config.HOST);
   if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {
@@ -56,9 +71,11 @@ async function main() {
     dataDir: config.DATA_DIR,
     access: config.auth,
     server,
+    logger: log,
+    corsOrigins: config.CORS_ORIGINS,
   });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
-  console.log(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);
+  log.info(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);
 }
 
 /** "GraphQL and GraphiQL http://…/graphql, REST http://…/apis/jobs/v2, …": one entry per URL. */
@@ -71,12 +88,12 @@ function describeLinks(url: string, links: typeof gatewayLinks): string {
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 main().catch((error: unknown) => {
-  // Configuration and start-up problems are one line, never a stack trace.
+  // Configuration and start-up problems are one line on stderr, first, never a stack trace.
   if (error instanceof ConfigError || error instanceof StartupError) {
-    console.error(error.message);
+    process.stderr.write(`${error.message}\n`);
   } else {
     const where = process.env.DATABASE_URL ? ' (check DATABASE_URL)' : '';
-    console.error(`Failed to start${where}: ${messageOf(error)}`);
+    process.stderr.write(`Failed to start${where}: ${messageOf(error)}\n`);
   }
   process.exit(1);
 });

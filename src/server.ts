@@ -7,18 +7,29 @@ import { createServer, type Server } from 'node:http';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { AccessControl, defaultAccessSettings, type AccessSettings } from './access/index.js';
-import { openDatabase, type DatabaseHandle, type DatabaseOptions, type ProcessLease } from './db/client.js';
+import {
+  POOL_MAX_CONNECTIONS,
+  openDatabase,
+  type DatabaseHandle,
+  type DatabaseOptions,
+  type ProcessLease,
+} from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
 import { SubprocessExecutor, type SubprocessExecutorOptions } from './executor/subprocess.js';
 import { attachGraphQLWebSocket, GRAPHQL_PATH } from './graphql/ws.js';
 import { createGraphQLServer } from './graphql/yoga.js';
+import { silentLogger, type Logger } from './observability/logger.js';
+import { GatewayMetrics } from './observability/metrics.js';
 import { defaultExecutionProfiles } from './jobs/profiles.js';
 import { JobsService } from './jobs/service.js';
+import { corsPolicy } from './ops/cors.js';
 import { trackConnections } from './ops/http-drain.js';
 import { indexRoutes, type GatewayLink } from './ops/index-page.js';
+import { METRICS_PATH, metricsRoutes } from './ops/metrics-route.js';
 import { PROBE_PATHS, probeRoutes } from './ops/probes.js';
 import { readinessChecks } from './ops/readiness.js';
+import { requestPipeline, type Door } from './ops/request-pipeline.js';
 import { bindPort } from './ops/startup.js';
 import { JOBS_API_ROOT, restApp } from './rest/index.js';
 
@@ -33,6 +44,10 @@ export interface GatewayOptions extends DatabaseOptions {
    * database is opened. The gateway takes its requests over; without one it makes its own.
    */
   server?: Server;
+  /** Where request and error lines go; nothing is logged without one. */
+  logger?: Logger;
+  /** Origins allowed to call the gateway from a browser (CORS_ORIGINS); none by default. */
+  corsOrigins?: string[];
 }
 
 /** Where each part of the gateway answers: the start line and `GET /` list these. */
@@ -53,6 +68,7 @@ export interface Gateway {
   jobs: JobsService;
   feed: StatusEventFeed;
   access: AccessControl;
+  metrics: GatewayMetrics;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
@@ -72,28 +88,47 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     executor.start();
   }
 
+  const metrics = gatewayMetrics(database, feed, executor);
   const graphql = { jobs, feed, access };
-  const yoga = createGraphQLServer(graphql);
+  const yoga = createGraphQLServer(graphql, [metrics.graphqlPlugin()]);
   const rest = getRequestListener(restApp(jobs, feed, access).fetch);
   const ops = getRequestListener(
     new Hono()
       .route('/', probeRoutes(readinessChecks(database, feed)))
       .route('/', indexRoutes(gatewayLinks))
+      .route('/', metricsRoutes(metrics))
       .notFound((c) => c.json({ detail: 'Not Found' }, 404)).fetch,
   );
-  const opsPaths = new Set(['/', ...PROBE_PATHS]);
+  // Answered ahead of the doors and without auth, like the probes.
+  const opsPaths = new Set(['/', ...PROBE_PATHS, METRICS_PATH]);
+  const doors: Record<Door['kind'], Door> = {
+    graphql: { kind: 'graphql', handle: (req, res) => void yoga(req, res) },
+    ops: { kind: 'ops', handle: (req, res) => void ops(req, res) },
+    rest: { kind: 'rest', handle: (req, res) => void rest(req, res) },
+  };
 
+  const logger = options.logger ?? silentLogger;
   const server = options.server ?? createServer();
   // A server claimed early answered "starting" until now.
   server.removeAllListeners('request');
   const connections = trackConnections(server);
-  server.on('request', (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (path === yoga.graphqlEndpoint) void yoga(req, res);
-    else if (opsPaths.has(path)) void ops(req, res);
-    else void rest(req, res);
+  server.on(
+    'request',
+    requestPipeline({
+      logger,
+      metrics,
+      cors: corsPolicy(options.corsOrigins ?? []),
+      doorFor: (path) =>
+        path === yoga.graphqlEndpoint ? doors.graphql : opsPaths.has(path) ? doors.ops : doors.rest,
+    }),
+  );
+  const ws = attachGraphQLWebSocket(server, graphql, {
+    logger,
+    subscriptions: {
+      opened: () => metrics.subscriptionOpened('graphql-ws'),
+      closed: () => metrics.subscriptionClosed('graphql-ws'),
+    },
   });
-  const ws = attachGraphQLWebSocket(server, graphql);
 
   return {
     server,
@@ -101,6 +136,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     jobs,
     feed,
     access,
+    metrics,
     listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
     /**
      * Stops in order: no new connections; then, at the same time, requests in flight finish, event
@@ -120,4 +156,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await database.close();
     },
   };
+}
+
+/** What this gateway counts: its requests (counted as they end) and the parts it is built of. */
+function gatewayMetrics(
+  database: DatabaseHandle,
+  feed: StatusEventFeed,
+  executor: SubprocessExecutor | undefined,
+): GatewayMetrics {
+  const metrics = new GatewayMetrics();
+  metrics.watchFeed(feed);
+  metrics.gauge(
+    'executor_steps_running',
+    "Steps whose process this gateway's built-in executor holds now (running or paused).",
+    () => executor?.runningSteps ?? 0,
+  );
+  const connectionUse = database.connectionUse?.bind(database);
+  if (connectionUse) metrics.databaseConnections(connectionUse, POOL_MAX_CONNECTIONS);
+  return metrics;
 }

@@ -18,6 +18,8 @@ describe('auth configuration', () => {
       PORT: 8080,
       HOST: '127.0.0.1',
       DATA_DIR: './.data',
+      LOG_LEVEL: 'info',
+      CORS_ORIGINS: [],
       auth: {
         enabled: false,
         oidc: {

@@ -37,7 +37,7 @@ describe('start-up with access control off', () => {
       try {
         const [warning] = gateway.output.split('\n');
         expect(warning).toMatch(
-          /^WARNING: access control is off .*0\.0\.0\.0.*NMP_AUTH_ALLOW_UNAUTHENTICATED_NETWORK=true/,
+          / WARNING: access control is off .*0\.0\.0\.0.*NMP_AUTH_ALLOW_UNAUTHENTICATED_NETWORK=true/,
         );
         const port = new URL(gateway.url).port;
         expect(
@@ -95,7 +95,7 @@ describe('start-up with access control on', () => {
         ...issuer.environment({ NMP_AUTH_ALLOW_UNSIGNED_JWT: 'true' }),
       });
       try {
-        expect(gateway.output.split('\n')[0]).toMatch(/^WARNING: NMP_AUTH_ALLOW_UNSIGNED_JWT=true: unsigned/);
+        expect(gateway.output.split('\n')[0]).toMatch(/ WARNING: NMP_AUTH_ALLOW_UNSIGNED_JWT=true: unsigned/);
         const token = issuer.mintUnsigned({ email: 'dev@example.com' });
         const res = await http(gateway.url, 'GET', '/apis/jobs/v2/workspaces/default/jobs', undefined, {
           authorization: `Bearer ${token}`,

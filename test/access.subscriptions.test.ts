@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
 import { subscribe, wsClient } from './support/gateway.js';
-import { memberEmail, useAccessGateway } from './support/graphql-access.js';
+import { memberEmail, ROOT, useAccessGateway } from './support/graphql-access.js';
 import { openEventStream, type EventStream } from './support/sse.js';
 
 const JOB_STATUS = /* GraphQL */ `
@@ -208,7 +208,7 @@ describe.each(databaseKinds)('subscription access control on $name', (kind) => {
       });
       expect(stream.status).toBe(200);
       await stream.until((s) => nextPayloads(s).length === 1);
-      expect(nextPayloads(stream)[0]).toEqual({ data: { jobStatus: { status: 'CREATED', actor: null } } });
+      expect(nextPayloads(stream)[0]).toEqual({ data: { jobStatus: { status: 'CREATED', actor: ROOT } } });
       await stream.until((s) => s.ended, LIVE_EFFECT_MS);
       expect(nextPayloads(stream)[1]).toMatchObject({
         data: null,

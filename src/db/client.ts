@@ -43,6 +43,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Present on PostgreSQL only: PGlite lives inside this one process. */
   channel?: CrossProcessChannel;
+  /** PostgreSQL only: this process's connections as the server sees them (for metrics). */
+  connectionUse?(): Promise<{ active: number; idle: number }>;
   close(): Promise<void>;
 }
 
@@ -61,8 +63,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefined;
 
+export const POOL_MAX_CONNECTIONS = 10;
+
 function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
-  const sql = postgres(url, { max: 10, onnotice: () => {} });
+  // A name of this process's own, so its connections can be found in pg_stat_activity.
+  const applicationName = `jobs-gateway ${process.pid} ${randomUUID().slice(0, 8)}`;
+  const sql = postgres(url, {
+    max: POOL_MAX_CONNECTIONS,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  });
   // The listening connection's server process: postgres.js updates it when it reconnects.
   let listener: postgres.State | undefined;
   return {
@@ -86,6 +96,14 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
     takeLease: () => takePostgresLease(url),
     async ping() {
       await sql`select 1`;
+    },
+    async connectionUse() {
+      const [row] = await sql<{ active: number; idle: number }[]>`
+        select (count(*) filter (where state = 'active'))::int - 1 as active,
+               (count(*) filter (where state is distinct from 'active'))::int as idle
+        from pg_stat_activity where application_name = ${applicationName}`;
+      // Less the connection asking.
+      return { active: Math.max(0, row?.active ?? 0), idle: row?.idle ?? 0 };
     },
     close: () => sql.end({ timeout: 5 }),
   };

@@ -8,6 +8,7 @@ import { JobNotFoundError, StepTransitionError } from '../jobs/errors.js';
 import { STEP_STATUSES_WAITING_ON_RUNNER, orphanedStepEndsIn } from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
 import type { StepStatusUpdate } from '../jobs/spec.js';
+import { log } from '../observability/request-context.js';
 import { subprocessSteps } from './find-work.js';
 
 /**
@@ -52,6 +53,6 @@ export async function sweepOrphans(
         });
     }
   } catch (error) {
-    console.error('Subprocess executor could not look for orphaned steps:', error);
+    log().error({ err: error }, 'Subprocess executor could not look for orphaned steps');
   }
 }

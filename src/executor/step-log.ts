@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { NewJobLogRow } from '../jobs/tables.js';
 import type { JobsService } from '../jobs/service.js';
+import { log } from '../observability/request-context.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -82,7 +83,7 @@ export class StepLog {
         .then(() => this.jobs.appendLogs(batch))
         .catch((error: unknown) => {
           // Losing output must not stop the step; the operator sees why in the gateway's log.
-          console.error(`Could not store ${batch.length} log lines of step '${this.step}':`, error);
+          log().error({ err: error }, `Could not store ${batch.length} log lines of step '${this.step}'`);
         })
         .finally(() => {
           this.unstored -= batch.length;

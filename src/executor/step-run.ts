@@ -8,6 +8,7 @@ import { STARTABLE_STEP_STATUSES, movesToEnd, type JobStatus } from '../jobs/lif
 import type { JobsService } from '../jobs/service.js';
 import type { StepStatusUpdate } from '../jobs/spec.js';
 import type { JobStepRow } from '../jobs/tables.js';
+import { log } from '../observability/request-context.js';
 import { StepLog, type StepLogOptions } from './step-log.js';
 import { StepProcess, stepEnvironment, type ProcessExit } from './step-process.js';
 
@@ -106,7 +107,7 @@ export class StepRun {
           // Ended by someone else (a controller's PATCH, a deleted job): its processes end too.
           return this.process.terminate('ended-elsewhere');
       }
-    }).catch((error: unknown) => console.error('Subprocess executor:', error));
+    }).catch((error: unknown) => log().error({ err: error }, 'Subprocess executor failed'));
   }
 
   /** Moves the step out of `created`/`pending`; false when another executor (or a cancel) got there first. */
@@ -165,7 +166,7 @@ export class StepRun {
         if (!(error instanceof StepTransitionError)) throw error;
       }
     }
-    console.error(
+    log().error(
       `Subprocess executor could not report the end of step '${this.step.name}' of job '${this.jobName}'.`,
     );
   }

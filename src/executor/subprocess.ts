@@ -20,6 +20,7 @@ import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { JOB_STATUSES_THAT_MAY_BRING_WORK, type JobStatus } from '../jobs/lifecycle.js';
 import type { StepWithJob } from '../jobs/repository.js';
 import type { JobsService } from '../jobs/service.js';
+import { log } from '../observability/request-context.js';
 import { SingleFlight } from '../support/single-flight.js';
 import { settleUnstarted, stepsAwaitingExecutor, workOn } from './find-work.js';
 import { sweepOrphans } from './orphan-sweep.js';
@@ -48,7 +49,7 @@ export class SubprocessExecutor {
     (error) => {
       // The database is unreachable for now: the poll looks again.
       this.idle = false;
-      console.error('Subprocess executor could not look for work:', error);
+      log().error({ err: error }, 'Subprocess executor could not look for work');
     },
   );
   /** The last look found nothing to do: until an event says otherwise, the poll does not look. */
@@ -98,6 +99,11 @@ export class SubprocessExecutor {
     this.sweep();
   }
 
+  /** Steps whose processes run now (for metrics). */
+  get runningSteps(): number {
+    return this.runs.size;
+  }
+
   /**
    * Ends every process this executor runs and waits for their steps to be reported. Nobody can
    * take such a step over (an `active` step never goes back to `pending`, and its process and
@@ -139,7 +145,7 @@ export class SubprocessExecutor {
 
   private track(task: Promise<void>): void {
     const tracked = task
-      .catch((error: unknown) => console.error('Subprocess executor:', error))
+      .catch((error: unknown) => log().error({ err: error }, 'Subprocess executor failed'))
       .finally(() => this.tasks.delete(tracked));
     this.tasks.add(tracked);
   }

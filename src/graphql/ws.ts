@@ -8,6 +8,7 @@
  * (`{"Authorization": "Bearer …"}`): a missing or bad one closes the socket with 4403, as does the
  * token expiring later; an identity provider that cannot be reached closes it with 1013 (try again later).
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Context as ConnectionContext } from 'graphql-ws';
@@ -21,6 +22,8 @@ import {
   type Principal,
 } from '../access/index.js';
 import { connectionAuthorization } from './access-errors.js';
+import type { Logger } from '../observability/logger.js';
+import { log } from '../observability/request-context.js';
 import { createContext, type GraphQLDeps } from './context.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
@@ -36,9 +39,15 @@ export interface GraphQLWebSocketOptions {
   keepAliveMs?: number;
   /** Operations (subscriptions, and queries or mutations still running) one connection may hold at once. */
   maxOperationsPerConnection?: number;
+  /** Told when a subscription starts and ends (for the open-subscriptions metric). */
+  subscriptions?: { opened(): void; closed(): void };
+  /** Where unexpected errors are logged (the gateway's logger); the process's by default. */
+  logger?: Logger;
 }
 
-export const defaultGraphQLWebSocketOptions: Required<GraphQLWebSocketOptions> = {
+export const defaultGraphQLWebSocketOptions: Required<
+  Omit<GraphQLWebSocketOptions, 'subscriptions' | 'logger'>
+> = {
   connectionInitWaitTimeoutMs: 3_000,
   keepAliveMs: 12_000,
   maxOperationsPerConnection: 100,
@@ -73,15 +82,25 @@ function withoutHttp(error: GraphQLError): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
 }
 
-/** As on HTTP: an error the schema did not mean to show becomes "Unexpected error.". */
-function masked(result: ExecutionResult): ExecutionResult {
+/**
+ * As on HTTP: an error the schema did not mean to show becomes "Unexpected error.", with an id
+ * the client can quote and the log line (with the stack) has. A WebSocket carries many operations,
+ * so the id is the error's own.
+ */
+function masked(result: ExecutionResult, logger: Logger): ExecutionResult {
   if (!result.errors) return result;
   return {
     ...result,
     errors: result.errors.map((error) => {
       const shown = maskError(error, 'Unexpected error.') as GraphQLError;
-      if (shown !== error) console.error('Unexpected error in a GraphQL operation over WebSocket:', error);
-      return withoutHttp(shown);
+      if (shown === error) return withoutHttp(shown);
+      const requestId = randomUUID();
+      logger.error(
+        { err: error.originalError ?? error, requestId },
+        'Unexpected error in a GraphQL operation over WebSocket',
+      );
+      shown.extensions.requestId = requestId;
+      return shown;
     }),
   };
 }
@@ -103,6 +122,14 @@ function closeAtExpiry(socket: WebSocket, expiresAt: Date) {
   };
   arm();
   socket.once('close', () => clearTimeout(timer));
+}
+
+const subscriptionIds = new WeakMap<object, Set<string>>();
+/** The ids of a connection's subscriptions that have started and not yet ended. */
+function openSubscriptions(ctx: object): Set<string> {
+  let ids = subscriptionIds.get(ctx);
+  if (!ids) subscriptionIds.set(ctx, (ids = new Set()));
+  return ids;
 }
 
 /** ws emits these when the peer breaks the WebSocket protocol (e.g. 1009); ws has already closed the socket with the right code. */
@@ -174,7 +201,16 @@ export function attachGraphQLWebSocket(
           contextValue: createContext(deps, principals.get(ctx) ?? ANONYMOUS),
         };
       },
-      onNext: (_ctx, _id, _payload, _args, result) => masked(result),
+      onNext: (_ctx, _id, _payload, _args, result) => masked(result, options.logger ?? log()),
+      // A subscription's result is an async iterable; graphql-ws calls onComplete once it ends, however.
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (!options.subscriptions || !(Symbol.asyncIterator in Object(result))) return;
+        openSubscriptions(ctx).add(id);
+        options.subscriptions.opened();
+      },
+      onComplete: (ctx, id) => {
+        if (openSubscriptions(ctx).delete(id)) options.subscriptions?.closed();
+      },
     },
     wss,
     limits.keepAliveMs,

@@ -1,5 +1,6 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { maskWithRequestId, operationNamePlugin, yogaLogger } from '../observability/graphql.js';
 import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
 import { yogaLimitPlugins } from './limits.js';
@@ -16,7 +17,8 @@ query Jobs {
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
+/** `plugins`: the gateway's own on top of the limits (metrics). */
+export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): GraphQLServer {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -28,11 +30,14 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors;
     // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is.
-    maskedErrors: true,
-    logging: 'warn',
+    // A masked error carries the request id its log line has.
+    maskedErrors: { maskError: maskWithRequestId },
+    logging: yogaLogger,
+    // CORS is the gateway's, for every door alike (CORS_ORIGINS); Yoga's would allow any origin.
+    cors: false,
     // The caller, from the `Authorization` header (GraphQL over SSE sends it too); a missing or
     // bad token is answered before anything runs: UNAUTHENTICATED, HTTP 401.
     context: async ({ request }) => createContext(deps, await authenticateRequest(deps.access, request)),
-    plugins: yogaLimitPlugins,
+    plugins: [...yogaLimitPlugins, operationNamePlugin, ...plugins],
   });
 }

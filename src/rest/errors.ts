@@ -17,6 +17,7 @@ import {
   StepNotFoundError,
   StepTransitionError,
 } from '../jobs/errors.js';
+import { currentRequest, log } from '../observability/request-context.js';
 import { UnsupportedMediaTypeError } from './body.js';
 import { UnknownFilterError } from './list-query.js';
 import { RequestValidationError } from './validation.js';
@@ -53,6 +54,7 @@ export function restError(error: Error, c: Context): Response {
   }
   if (error instanceof UnknownFilterError) return c.json({ detail: error.message }, 400);
   if (error instanceof UnsupportedMediaTypeError) return c.json({ detail: error.message }, 415);
-  console.error('Unhandled error in REST handler:', error);
-  return c.json({ detail: 'Internal Server Error' }, 500);
+  // Logged once, with its stack; the client gets the request id to quote, never the stack.
+  log().error({ err: error }, 'Unhandled error in REST handler');
+  return c.json({ detail: 'Internal Server Error', request_id: currentRequest()?.requestId }, 500);
 }

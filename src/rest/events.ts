@@ -14,6 +14,7 @@ import { openJobStream } from '../events/job-stream.js';
 import { SlowSubscriberError } from '../events/queue.js';
 import { JobNotFoundError } from '../jobs/errors.js';
 import type { JobsService } from '../jobs/service.js';
+import { log } from '../observability/request-context.js';
 import { answer, jobPath, notFound, operation, operationsRouter } from './operations.js';
 import { componentRef } from './openapi.js';
 import { queryString } from './query.js';
@@ -111,7 +112,7 @@ export function jobEventRoutes(
           await writeStatus(stream, event);
         }
       } catch (error) {
-        if (!(error instanceof SlowSubscriberError)) console.error('Job event stream failed:', error);
+        if (!(error instanceof SlowSubscriberError)) log().error({ err: error }, 'Job event stream failed');
         const detail = error instanceof SlowSubscriberError ? error.message : 'Internal Server Error';
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ detail }) });
       } finally {

@@ -10,6 +10,7 @@ import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
 import { authenticate, type AccessEnv } from './access.js';
 import { AUTH_API_ROOT, discoveryRoutes } from './discovery.js';
+import { recordRoute } from '../observability/rest-route.js';
 import { restError } from './errors.js';
 import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
@@ -31,6 +32,7 @@ export function restApp(
   access: AccessControl,
 ): OpenAPIHono<AccessEnv> {
   const app = new OpenAPIHono<AccessEnv>();
+  app.use('*', recordRoute);
   app.use(
     '*',
     bodyLimit({

@@ -37,7 +37,8 @@ export function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const child = spawn(command[0], command.slice(1), {
     cwd,
-    env: { ...process.env, PORT: '0', ...env },
+    // Plain lines, as on a terminal, unless a test asks for JSON.
+    env: { ...process.env, PORT: '0', LOG_FORMAT: 'plain', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
