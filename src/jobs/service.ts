@@ -10,6 +10,7 @@ import {
   JobAlreadyExistsError,
   JobNotFoundError,
   JobStateConflictError,
+  PauseRefusedError,
   StepNotFoundError,
   StepTransitionError,
 } from './errors.js';
@@ -19,6 +20,7 @@ import {
   currentStepIndex,
   decideStepUpdate,
   deriveJobStatus,
+  pauseRefusal,
   stepStatusesAfter,
   type JobAction,
   type JobStatus,
@@ -209,7 +211,11 @@ export class JobsService {
         outcome.to,
         record.steps.map((s) => s.status),
       );
-      if (action === 'pause') this.checkPausable(record, record.steps[currentStepIndex(statuses)]);
+      if (action === 'pause') {
+        const current = record.steps[currentStepIndex(statuses)];
+        const refusal = current && pauseRefusal(current);
+        if (refusal) throw new PauseRefusedError(name, job.status, refusal);
+      }
       const now = new Date();
       const moved = record.steps.flatMap((step, i) =>
         step.status === statuses[i] ? [] : [Object.assign(step, { status: statuses[i], updatedAt: now })],
@@ -227,18 +233,6 @@ export class JobsService {
     });
     if (changed) this.onStatusCommitted();
     return record;
-  }
-
-  /** A step whose lifecycle sets `pause_deadline_seconds: 0` cannot be paused. */
-  private checkPausable(job: JobRow, step: JobStepRow): void {
-    if (step.lifecycle?.pause_deadline_seconds === 0) {
-      throw new JobStateConflictError(
-        'pause',
-        job.name,
-        job.status,
-        `step '${step.name}' cannot be paused: its pause_deadline_seconds is 0`,
-      );
-    }
   }
 
   private checkProfiles(request: CreateJobRequest): void {
