@@ -10,6 +10,10 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
+  /** The built-in executor's job storage; `<DATA_DIR>/jobs` when unset. */
+  JOB_STORAGE_DIR: z.string().min(1).optional(),
+  /** How many subprocess steps one gateway process runs at once; the machine's cores when unset. */
+  EXECUTOR_MAX_PROCESSES: z.coerce.number().int().min(1).optional(),
 });
 
 // Booleans as the platform's settings accept them.

@@ -54,6 +54,7 @@ async function main() {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     access: config.auth,
+    executor: { storageDir: config.JOB_STORAGE_DIR, maxProcesses: config.EXECUTOR_MAX_PROCESSES },
     server,
   });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;

@@ -136,7 +136,7 @@ export class JobsService {
 
   /** Deletes a job in a terminal status; its status history stays for replaying watchers. */
   async delete(workspace: string, name: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    const jobId = await this.db.transaction(async (tx) => {
       const job = await repo.findJob(tx, workspace, name, { forUpdate: true });
       if (!job) throw new JobNotFoundError(workspace, name);
       const outcome = actionTable.delete[job.status];
@@ -144,7 +144,17 @@ export class JobsService {
         throw new JobStateConflictError('delete', name, job.status, outcome.reason);
       }
       await repo.deleteJob(tx, job.id);
+      return job.id;
     });
+    for (const listener of this.deletedListeners) listener(jobId);
+  }
+
+  private readonly deletedListeners = new Set<(jobId: string) => void>();
+
+  /** Calls `listener` with the id of every job this process deletes, after the delete committed. */
+  onDeleted(listener: (jobId: string) => void): () => void {
+    this.deletedListeners.add(listener);
+    return () => this.deletedListeners.delete(listener);
   }
 
   /**
