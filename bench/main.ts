@@ -159,8 +159,8 @@ async function measure(gateway: ServerProcess, bare: ServerProcess, pool: JobPoo
 /** bench/subscribers.ts in a process of its own, with its own gateways and scratch database. */
 function runSubscriberBenchmark(teardown: Teardown): Promise<Report['subscribers']> {
   const args = [
-    ...['--subscribers', String(subscribers), '--jobs', flags['subscriber-jobs']!],
-    ...['--rate', flags['subscriber-rate']!, '--seconds', flags['subscriber-seconds']!],
+    ...['--subscribers', String(subscribers), '--jobs', flags['subscriber-jobs']],
+    ...['--rate', flags['subscriber-rate'], '--seconds', flags['subscriber-seconds']],
   ];
   log(`Subscriber benchmark: ${args.join(' ')}…`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/subscribers.ts', ...args], {
@@ -195,10 +195,10 @@ async function main() {
 
     // The gateway migrates the database; the bare server then works on the gateway's schema.
     const gateway = await startGateway(url);
-    teardown.add('stop the gateway', gateway.stop);
+    teardown.add('stop the gateway', () => gateway.stop());
     const atStart = residentMemory(gateway.pid);
     const bare = await startBareServer(url);
-    teardown.add('stop the bare server', bare.stop);
+    teardown.add('stop the bare server', () => bare.stop());
     await checkBarePauseParity(gateway.url, bare.url, sql);
     log('The bare server pauses as the gateway does (answers and rows compared).');
 
@@ -238,8 +238,8 @@ async function main() {
     };
     const markdown = renderReport(report);
     console.log(markdown);
-    mkdirSync(dirname(flags.output!), { recursive: true });
-    writeFileSync(flags.output!, markdown);
+    mkdirSync(dirname(flags.output), { recursive: true });
+    writeFileSync(flags.output, markdown);
     log(`Written to ${flags.output}.`);
     const errors = rows.reduce((n, r) => n + r.result.errors, 0);
     if (errors > 0) {

@@ -30,7 +30,7 @@ export function startServerProcess(args: string[], env: Record<string, string>):
   let output = '';
   // Keep reading (a full pipe would block the server) but remember only the tail, for errors.
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000));
-  child.stderr!.on('data', keep);
+  child.stderr.on('data', keep);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
@@ -42,7 +42,7 @@ export function startServerProcess(args: string[], env: Record<string, string>):
     };
     child.once('exit', onExit);
     let started = false;
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       keep(chunk);
       const match = !started && /on (http:\/\/[^\s]+)/.exec(output);
       if (!match) return;

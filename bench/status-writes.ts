@@ -31,7 +31,7 @@ async function main() {
     const database = await createPostgresDatabase(adminUrl, 'gateway_bench');
     teardown.add('drop the scratch database', () => database.drop());
     const gateway = await startGateway(database.options.databaseUrl!);
-    teardown.add('stop the gateway', gateway.stop);
+    teardown.add('stop the gateway', () => gateway.stop());
     const api = `${gateway.url}/apis/jobs/v2/workspaces/bench/jobs`;
     const names = Array.from({ length: Number(args.jobs) }, (_, i) => `job-${i}`);
     for (const name of names) {

@@ -72,7 +72,7 @@ function subscriber(base: string, job: string): Subscriber {
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
     socket.on('error', reject);
     socket.on('message', (data) => {
-      const message = JSON.parse(data.toString());
+      const message = JSON.parse((data as Buffer).toString('utf8'));
       if (message.type === 'connection_ack') {
         socket.send(
           JSON.stringify({
@@ -113,9 +113,9 @@ async function main() {
     const watcher = await startGateway(url, {
       NODE_OPTIONS: [process.env.NODE_OPTIONS, args['watcher-node-options']].filter(Boolean).join(' '),
     });
-    teardown.add('stop the watching gateway', watcher.stop);
+    teardown.add('stop the watching gateway', () => watcher.stop());
     const producer = await startGateway(url);
-    teardown.add('stop the producing gateway', producer.stop);
+    teardown.add('stop the producing gateway', () => producer.stop());
     teardown.add('close the subscribers', async () => {
       for (const s of subscribers) s.socket.terminate();
     });

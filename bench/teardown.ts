@@ -17,7 +17,7 @@ export class Teardown {
   run(): Promise<void> {
     this.running ??= (async () => {
       for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-        await step.undo().catch((error: unknown) => console.error(`Could not ${step!.what}:`, error));
+        await step.undo().catch((error: unknown) => console.error(`Could not ${step.what}:`, error));
       }
     })().finally(() => (this.running = undefined));
     return this.running;

@@ -107,7 +107,8 @@ function parseVariables<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv):
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    // zod reports at least one issue for a failed parse.
+    const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0]);
     if (!env[variable]) throw new ConfigError(`Missing ${variable}: ${issue.message}`);
     throw new ConfigError(`Invalid ${variable}=${JSON.stringify(env[variable])}: ${issue.message}`);

@@ -95,7 +95,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   server.removeAllListeners('request');
   const connections = trackConnections(server);
   server.on('request', (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === yoga.graphqlEndpoint) void yoga(req, res);
     else if (opsPaths.has(path)) void ops(req, res);
     else void rest(req, res);

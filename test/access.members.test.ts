@@ -189,7 +189,7 @@ describe.each(databaseKinds)('workspace members on $name', (kind) => {
       ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const rejected = results.filter((r) => r.status === 'rejected');
-      expect(rejected.map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(LastAdminError)]);
+      expect(rejected.map((r) => r.reason)).toEqual([expect.any(LastAdminError)]);
       expect(await rowsOf(ws)).toHaveLength(1);
     });
   });

@@ -130,7 +130,7 @@ describe('compose.yaml', () => {
 describe('the Kubernetes example', () => {
   const documents = parseAllDocuments(read('deploy/kubernetes.yaml')).map((document) => {
     expect(document.errors).toEqual([]);
-    return document.toJS() as any;
+    return document.toJS();
   });
   const byKind = (kind: string) => documents.find((d) => d.kind === kind);
   const deployment = byKind('Deployment');

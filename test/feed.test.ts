@@ -42,10 +42,10 @@ describe.each(databaseKinds)('the event feed on $name', (kind) => {
     const [created, cancelled] = await feed.history(filter, START, END);
     expect([created?.status, cancelled?.status]).toEqual(['created', 'cancelled']);
 
-    const events = feed.watch(filter, { after: created!.position });
+    const events = feed.watch(filter, { after: created.position });
     feed.wake();
     const first = await events.next();
-    expect(first.value).toMatchObject({ status: 'cancelled', cursor: cancelled!.cursor });
+    expect(first.value).toMatchObject({ status: 'cancelled', cursor: cancelled.cursor });
     await events.return?.();
   });
 });

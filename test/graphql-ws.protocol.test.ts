@@ -75,7 +75,7 @@ async function connect(
       ),
   };
   socket.on('message', (data) => {
-    messages.push(JSON.parse(String(data)));
+    messages.push(JSON.parse((data as Buffer).toString('utf8')));
     changes.notify();
   });
   socket.on('ping', () => {

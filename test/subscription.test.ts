@@ -136,7 +136,7 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     await replay.until(() => replay.completed);
     expect(replay.received.map((r) => r.jobStatus.status)).toEqual(['CREATED', 'CANCELLED']);
     expect(replay.errors).toEqual([]);
-    const after = replay.received[1]!.jobStatus.cursor;
+    const after = replay.received[1].jobStatus.cursor;
     for (const name of ['gone', 'never-was']) {
       const past = subscribe<StatusEvent>(client, JOB_STATUS_ONLY, { workspace: ws, name, after });
       await past.until(() => past.completed);

@@ -54,11 +54,11 @@ export async function deleteBindings(
 }
 
 export async function countAdmins(db: Database, workspace: string): Promise<number> {
-  const [{ admins }] = await db
+  const [counted] = await db
     .select({ admins: count() })
     .from(roleBindings)
     .where(and(eq(roleBindings.workspace, workspace), eq(roleBindings.role, 'Admin')));
-  return admins;
+  return counted?.admins ?? 0;
 }
 
 /** The revision of all role bindings; 0 before the first change. */

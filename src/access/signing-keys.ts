@@ -71,7 +71,7 @@ export class SigningKeys {
       if (this.keys !== keys) return this.keys!.set(header, token);
       if (this.now() - keys.fetchedAt < this.refetchCooldownMs) throw error;
       await this.reload();
-      return this.keys!.set(header, token);
+      return this.keys.set(header, token);
     }
   };
 

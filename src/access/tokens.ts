@@ -52,7 +52,7 @@ export function bearerToken(authorization: string | null | undefined): string {
   if (!match) {
     throw new AuthenticationError('malformed', "The Authorization header must be 'Bearer <token>'.");
   }
-  return match[1];
+  return match[1]!;
 }
 
 export class TokenVerifier {

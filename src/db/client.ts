@@ -67,12 +67,12 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
   let listener: postgres.State | undefined;
   return {
     kind: 'postgres',
-    db: drizzlePostgres({ client: sql, logger }) as unknown as Database,
+    db: drizzlePostgres({ client: sql, logger }),
     channel: {
       async listen(channel, onNotify, onConnect) {
-        const { state, unlisten } = await sql.listen(channel, onNotify, onConnect);
-        listener = state;
-        return unlisten;
+        const listening = await sql.listen(channel, onNotify, onConnect);
+        listener = listening.state;
+        return () => listening.unlisten();
       },
       async notify(channel) {
         await sql.notify(channel, '');
@@ -103,8 +103,8 @@ async function takePostgresLease(url: string): Promise<ProcessLease> {
   let id: number;
   for (;;) {
     id = randomInt(1, 2 ** 31 - 1);
-    const [{ taken }] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${id}) as taken`;
-    if (taken) break;
+    const [row] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${id}) as taken`;
+    if (row?.taken) break;
   }
   return {
     id: String(id),
@@ -112,8 +112,8 @@ async function takePostgresLease(url: string): Promise<ProcessLease> {
       if (other === String(id)) return true;
       if (!/^\d{1,10}$/.test(other)) return false;
       // Free means its holder's connection is gone: take it for a moment to be sure, and let go.
-      const [{ free }] =
-        await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${Number(other)}) as free`;
+      const [row] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${Number(other)}) as free`;
+      const free = row?.free === true;
       if (free) await session`select pg_advisory_unlock(${LEASE_LOCK_CLASS}, ${Number(other)})`;
       return !free;
     },

@@ -44,13 +44,14 @@ let migrations: MigrationMeta[] | undefined;
  */
 export async function pendingMigrations(handle: DatabaseHandle): Promise<number> {
   migrations ??= readMigrationFiles({ migrationsFolder });
-  const result = await handle.db.execute<{ last: string | null }>(
+  const result: unknown = await handle.db.execute<{ last: string | null }>(
     sql`select max(created_at)::text as last from drizzle.__drizzle_migrations`,
   );
   // postgres.js gives the rows, PGlite a result holding them.
-  const [row] = Array.isArray(result)
-    ? result
-    : (result as unknown as { rows: { last: string | null }[] }).rows;
+  const rows = Array.isArray(result)
+    ? (result as { last: string | null }[])
+    : (result as { rows: { last: string | null }[] }).rows;
+  const [row] = rows;
   const last = Number(row?.last ?? 0);
   return migrations.filter((migration) => migration.folderMillis > last).length;
 }

@@ -21,7 +21,7 @@ export class InvalidCursorError extends Error {
 export function decodeCursor(text: string): Cursor {
   const match = /^(\d{1,20})-(\d{1,15})$/.exec(text);
   if (!match) throw new InvalidCursorError(text);
-  return { xid: match[1], id: Number(match[2]) };
+  return { xid: match[1]!, id: Number(match[2]) };
 }
 
 export function compareCursors(a: Cursor, b: Cursor): number {

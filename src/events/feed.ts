@@ -137,8 +137,8 @@ export class StatusEventFeed {
     if (!sinks) this.subscribers.set(key, (sinks = new Set()));
     sinks.add(sink);
     const unsubscribe = () => {
-      sinks!.delete(sink);
-      if (sinks!.size === 0) this.subscribers.delete(key);
+      sinks.delete(sink);
+      if (sinks.size === 0) this.subscribers.delete(key);
     };
 
     const history =

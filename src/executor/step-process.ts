@@ -44,7 +44,9 @@ export class StepProcess {
    * Spawns `command` and resolves when its main process ends, with whatever it left behind
    * killed and its output stored.
    */
-  async run([file, ...args]: string[], env: Record<string, string>): Promise<ProcessExit> {
+  async run(command: string[], env: Record<string, string>): Promise<ProcessExit> {
+    // The step's spec asks for at least one element, the program; an empty one fails to spawn.
+    const [file = '', ...args] = command;
     const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.log.lastOutputAt = Date.now();

@@ -152,8 +152,8 @@ export class StepRun {
       switch (status) {
         case 'active':
           return;
+        // Paused, or marked paused by someone else while it runs: it checkpoints and goes all the same.
         case 'pausing':
-        // Marked paused by someone else while it runs: it must checkpoint and go all the same.
         case 'paused':
           return this.process.checkpoint((pauseDeadlineSeconds(this.step) ?? 0) * 1000);
         case 'resuming':

@@ -66,7 +66,8 @@ export function argumentValidationError(
   if (isUnionType(result) && result.getTypes().some((type) => type.name === VALIDATION_ERROR_TYPE)) {
     return InputValidationError.fromZod(error);
   }
-  const [issue] = error.issues;
+  // zod reports at least one issue for a failed parse.
+  const issue = error.issues[0]!;
   return issue.path.length > 0
     ? badArgument(info.fieldName, String(issue.path[0]), issue.message)
     : badUserInput(`Invalid arguments of "${info.fieldName}": ${issue.message}`);

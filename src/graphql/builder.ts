@@ -7,7 +7,7 @@ import ZodPlugin from '@pothos/plugin-zod';
 import { argumentValidationError } from './argument-errors.js';
 import type { GraphQLContext } from './context.js';
 
-const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;

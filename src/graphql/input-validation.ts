@@ -20,7 +20,7 @@ const toGraphQLPath = (path: readonly PropertyKey[]) =>
 export class InputValidationError extends Error {
   constructor(readonly issues: ValidationIssue[]) {
     super(
-      issues.length === 1
+      issues.length === 1 && issues[0]
         ? `Invalid input at ${issues[0].path.join('.')}: ${issues[0].message}`
         : `Invalid input: ${issues.length} problems`,
     );

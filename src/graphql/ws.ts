@@ -68,8 +68,10 @@ function masked(result: ExecutionResult): ExecutionResult {
 }
 
 /** ws emits these when the peer breaks the WebSocket protocol (e.g. 1009); ws has already closed the socket with the right code. */
-const isPeerProtocolError = (error: Error) =>
-  String((error as { code?: unknown }).code ?? '').startsWith('WS_ERR_');
+const isPeerProtocolError = (error: Error) => {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && code.startsWith('WS_ERR_');
+};
 
 /**
  * Operations go straight to graphql-js, not through Yoga's plugin chain: each plugin wraps every

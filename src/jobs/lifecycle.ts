@@ -228,6 +228,7 @@ export function decideStepUpdate(
   expected?: readonly JobStatus[],
 ): StepUpdateOutcome {
   const step = steps[index];
+  if (!step) throw new RangeError(`There is no step at position ${index}.`);
   const moves = step.status !== update.status;
   if (expected && !expected.includes(step.status)) {
     return {

@@ -44,7 +44,7 @@ export async function pageLogs(db: Database, jobId: string, query: JobLogQuery):
   const exists = async (where: SQL | undefined) =>
     (await db.select({ id: jobLogs.id }).from(jobLogs).where(where).limit(1)).length > 0;
 
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, [counted]] = await Promise.all([
     db
       .select()
       .from(jobLogs)
@@ -53,12 +53,14 @@ export async function pageLogs(db: Database, jobId: string, query: JobLogQuery):
       .limit(limit),
     db.select({ total: count() }).from(jobLogs).where(ofJob),
   ]);
+  const total = counted?.total ?? 0;
   if (fromEnd) rows.reverse();
   // An empty page has no neighbours to point at: its client already holds the cursor that found it.
-  if (rows.length === 0) return { rows, total, hasBefore: false, hasAfter: false };
+  const [first, last] = [rows[0], rows.at(-1)];
+  if (!first || !last) return { rows, total, hasBefore: false, hasAfter: false };
   const [hasBefore, hasAfter] = await Promise.all([
-    exists(and(ofJob, lt(jobLogs.id, rows[0].id))),
-    exists(and(ofJob, gt(jobLogs.id, rows.at(-1)!.id))),
+    exists(and(ofJob, lt(jobLogs.id, first.id))),
+    exists(and(ofJob, gt(jobLogs.id, last.id))),
   ]);
   return { rows, total, hasBefore, hasAfter };
 }

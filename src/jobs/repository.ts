@@ -45,8 +45,9 @@ export async function lockJob(db: Database, workspace: string, name: string): Pr
     .where(and(eq(jobs.workspace, workspace), eq(jobs.name, name)))
     .orderBy(asc(jobSteps.position))
     .for('update');
-  if (rows.length === 0) return undefined;
-  return { ...rows[0].job, steps: rows.map((r) => r.step) };
+  const [first] = rows;
+  if (!first) return undefined;
+  return { ...first.job, steps: rows.map((r) => r.step) };
 }
 
 /**
@@ -195,7 +196,7 @@ export async function listJobs(
 ): Promise<{ rows: JobRow[]; total: number }> {
   const where = jobFilterConditions(workspace, query.filter);
   const direction = query.sort.descending ? desc : asc;
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, [counted]] = await Promise.all([
     db
       .select()
       .from(jobs)
@@ -205,7 +206,7 @@ export async function listJobs(
       .offset(query.offset),
     db.select({ total: count() }).from(jobs).where(where),
   ]);
-  return { rows, total };
+  return { rows, total: counted?.total ?? 0 };
 }
 
 export interface StepListQuery {
@@ -239,7 +240,7 @@ export async function listSteps(
           and earlier.position < ${jobSteps.position} and earlier.status <> 'completed')`
       : undefined,
   );
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, [counted]] = await Promise.all([
     db
       .select({ step: jobSteps, job: { workspace: jobs.workspace, name: jobs.name } })
       .from(jobSteps)
@@ -250,7 +251,7 @@ export async function listSteps(
       .offset(query.offset),
     db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),
   ]);
-  return { rows, total };
+  return { rows, total: counted?.total ?? 0 };
 }
 
 /** A position in a keyset-paged job list: the sort column's value and the id that breaks ties. */
@@ -287,7 +288,7 @@ export async function pageJobs(
   const fromEnd = 'last' in query.take;
   const limit = 'last' in query.take ? query.take.last : query.take.first;
   const direction = ascending !== fromEnd ? asc : desc;
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, [counted]] = await Promise.all([
     db
       .select()
       .from(jobs)
@@ -298,7 +299,7 @@ export async function pageJobs(
   ]);
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
-  return { rows: fromEnd ? page.reverse() : page, hasMore, total };
+  return { rows: fromEnd ? page.reverse() : page, hasMore, total: counted?.total ?? 0 };
 }
 
 export function keyOf(row: JobRow, field: SortField): JobKey {

@@ -88,6 +88,7 @@ export class JobsService {
     const job = await repo.findJob(this.db, workspace, name);
     if (!job) throw new JobNotFoundError(workspace, name);
     const [record] = await repo.withSteps(this.db, [job]);
+    if (!record) throw new JobNotFoundError(workspace, name);
     return record;
   }
 
@@ -175,8 +176,8 @@ export class JobsService {
       if (!job) throw new JobNotFoundError(workspace, jobName);
       const { steps } = job;
       const index = steps.findIndex((s) => s.name === stepName);
-      if (index === -1) throw new StepNotFoundError(workspace, jobName, stepName);
       const step = steps[index];
+      if (!step) throw new StepNotFoundError(workspace, jobName, stepName);
       const outcome = decideStepUpdate(job.status, steps, index, update, expected);
       if (outcome.kind === 'refused') {
         throw new StepTransitionError(jobName, stepName, step.status, update.status, outcome.reason);
@@ -186,8 +187,9 @@ export class JobsService {
       const now = new Date();
       const change: repo.StatusChange = {
         steps: outcome.steps.map(({ index: i, changes }) => {
-          Object.assign(steps[i], changes, { updatedAt: now });
-          return { id: steps[i].id, changes: { ...changes, updatedAt: now } };
+          // The outcome names steps by their place in `steps`.
+          const changed = Object.assign(steps[i]!, changes, { updatedAt: now });
+          return { id: changed.id, changes: { ...changes, updatedAt: now } };
         }),
       };
       if (outcome.job) {
@@ -228,7 +230,9 @@ export class JobsService {
       }
       const now = new Date();
       const moved = record.steps.flatMap((step, i) =>
-        step.status === statuses[i] ? [] : [Object.assign(step, { status: statuses[i], updatedAt: now })],
+        step.status === statuses[i]
+          ? []
+          : [Object.assign(step, { status: statuses[i] ?? step.status, updatedAt: now })],
       );
       // The table and the step rules must agree; a mismatch is a bug, not a user error.
       const derived = deriveJobStatus(statuses);

@@ -43,7 +43,8 @@ export function probeRoutes(checks: Record<string, ReadinessCheck>, timeoutMs = 
  * is alive, not ready, and answers every other request with a 503.
  */
 export function createStartingServer(): Server {
-  return createServer(getRequestListener(startingRoutes().fetch));
+  const respond = getRequestListener(startingRoutes().fetch);
+  return createServer((req, res) => void respond(req, res));
 }
 
 function startingRoutes(): Hono {

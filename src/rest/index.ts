@@ -21,7 +21,7 @@ export { JOBS_API_ROOT };
 /** The page loads nothing from anywhere: no script, only its own inline style. */
 const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
 
-export function restApp(jobs: JobsService, feed: StatusEventFeed, access: AccessControl): OpenAPIHono {
+export function restApp(jobs: JobsService, feed: StatusEventFeed, _access: AccessControl): OpenAPIHono {
   const app = new OpenAPIHono();
   app.use(
     '*',

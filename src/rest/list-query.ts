@@ -17,7 +17,7 @@ import {
   type TimeFilterField,
   type TimeRange,
 } from '../jobs/job-query.js';
-import { JOB_STATUSES, type JobStatus } from '../jobs/lifecycle.js';
+import { JOB_STATUSES } from '../jobs/lifecycle.js';
 import { queryInteger, queryString } from './query.js';
 import { RequestValidationError, type ValidationDetail } from './validation.js';
 
@@ -112,7 +112,7 @@ export interface ParsedFilter {
 
 function parseFilterKey(key: string): { field: string; op?: string } | undefined {
   const match = /^filter\[([^\]]+)\](?:\[([^\]]+)\])?$/.exec(key);
-  return match ? { field: match[1], op: match[2] } : undefined;
+  return match ? { field: match[1]!, op: match[2] } : undefined;
 }
 
 const boundOf = (op: string | undefined) => TIME_BOUNDS.find((bound) => operatorOf(bound) === op);
@@ -187,13 +187,14 @@ export function parseFilter(query: Record<string, unknown>, known: readonly JobF
           });
           continue;
         }
-        filter.status = [...(filter.status ?? []), ...(statuses.data as JobStatus[])];
+        filter.status = [...(filter.status ?? []), ...statuses.data];
       } else {
         const listField = field as Exclude<JobFilterField, TimeFilterField | 'status'>;
         filter[listField] = [...(filter[listField] ?? []), ...values];
       }
       // A repeated filter widens the match, so the echo shows every value given.
-      echo[field] = echo[field] === undefined ? value : `${echo[field]},${value}`;
+      const echoed = echo[field];
+      echo[field] = echoed === undefined ? value : `${echoed as string},${value}`;
     }
   }
   if (problems.length > 0) throw new RequestValidationError(problems);

@@ -95,7 +95,7 @@ export function jobLogRoutes(jobs: JobsService): OpenAPIHono {
       data: page.rows.map((row) => logEntry(row, name)),
       total: page.total,
       next_page: page.hasAfter ? encodeCursor({ after: page.rows.at(-1)!.id }) : null,
-      prev_page: page.hasBefore ? encodeCursor({ before: page.rows[0].id }) : null,
+      prev_page: page.hasBefore ? encodeCursor({ before: page.rows[0]!.id }) : null,
     };
     return c.json(body, 200);
   });

@@ -7,8 +7,10 @@ import { z } from 'zod';
 /** Which value of a repeated parameter counts. */
 type WhichValue = 'first' | 'last';
 
-const one = (which: WhichValue) => (value: unknown) =>
-  Array.isArray(value) ? (which === 'first' ? value[0] : value.at(-1)) : value;
+const one =
+  (which: WhichValue) =>
+  (value: unknown): unknown =>
+    Array.isArray(value) ? (which === 'first' ? (value[0] as unknown) : (value.at(-1) as unknown)) : value;
 
 /** A string parameter. */
 export const queryString = <S extends z.ZodType<string>>(schema: S, which: WhichValue = 'first') =>

@@ -102,7 +102,7 @@ function schemaSection(name: string, schema: SchemaObject | ReferenceObject): st
     body = variants
       .map((variant) => {
         const property = tag ? variant.properties?.[tag] : undefined;
-        const value = property && notReference(property) ? property.const : undefined;
+        const value: unknown = property && notReference(property) ? property.const : undefined;
         const title = value !== undefined ? `${escapeHtml(tag)} = ${json(value)}` : 'one of';
         return `<h4>${title}</h4>${propertiesTable(variant)}`;
       })

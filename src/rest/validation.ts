@@ -162,12 +162,13 @@ function describe(
             ctx: { discriminator: `'${tagged.discriminator}'` },
           };
         }
+        const tag = typeof value === 'string' ? value : JSON.stringify(value);
         return {
           path: unionPath,
           type: 'union_tag_invalid',
-          msg: `Input tag '${String(value)}' found using '${tagged.discriminator}' does not match any of the expected tags: ${expected}`,
+          msg: `Input tag '${tag}' found using '${tagged.discriminator}' does not match any of the expected tags: ${expected}`,
           input: valueAt(input, unionPath),
-          ctx: { discriminator: `'${tagged.discriminator}'`, tag: String(value), expected_tags: expected },
+          ctx: { discriminator: `'${tagged.discriminator}'`, tag, expected_tags: expected },
         };
       }
       return { path, type: 'union_error', msg: issue.message, input: value };
@@ -206,7 +207,12 @@ export function validationDetails(error: z.ZodError, root: LocRoot, input: unkno
   });
 }
 
-const LOC_ROOTS: Record<string, LocRoot> = { json: 'body', query: 'query', param: 'path', header: 'header' };
+const LOC_ROOTS: Partial<Record<string, LocRoot>> = {
+  json: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+};
 
 /**
  * The routes' validation hook: a request part that fails its schema is the 422 FastAPI would send.
@@ -215,7 +221,9 @@ const LOC_ROOTS: Record<string, LocRoot> = { json: 'body', query: 'query', param
 export const rejectInvalidRequest: Hook<unknown, Env, string, void> = (result) => {
   if (result.success) return;
   const received = (result as { data?: unknown }).data;
-  throw new RequestValidationError(validationDetails(result.error, LOC_ROOTS[result.target], received));
+  throw new RequestValidationError(
+    validationDetails(result.error, LOC_ROOTS[result.target] ?? 'body', received),
+  );
 };
 
 /** Parses `input` or throws the 422 that FastAPI would send for it. */

@@ -81,7 +81,7 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
     {
       next: (value) => {
         if (value.errors) errors.push(...value.errors);
-        if (value.data) received.push(value.data as T);
+        if (value.data) received.push(value.data);
         changes.notify();
       },
       error: (error) => {

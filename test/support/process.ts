@@ -46,8 +46,8 @@ export function startGatewayProcess(
     output += chunk.toString();
     for (const waiter of waiters) waiter();
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const printed = (pattern: RegExp, timeoutMs = 30_000) =>

@@ -108,8 +108,7 @@ export async function openEventStream(url: string, init: RequestInit = {}): Prom
   void (async () => {
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of res.body ?? [])
-        parser.push(decoder.decode(chunk as Uint8Array, { stream: true }));
+      for await (const chunk of res.body ?? []) parser.push(decoder.decode(chunk, { stream: true }));
     } catch {
       // Aborted by close(): the stream is over either way.
     } finally {

@@ -42,7 +42,7 @@ export class Changes {
           found = value();
         } catch (error) {
           clearTimeout(timer);
-          return reject(error);
+          return reject(error); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors -- what `value` threw, as it threw it
         }
         if (found === undefined) return void this.waiters.push(look);
         clearTimeout(timer);

@@ -3,7 +3,7 @@
  * `jobStatus` and `jobEvents` subscriptions stream changes live, replaying from a cursor first.
  */
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { StatusEvent } from '../../events/feed.js';
 import { openJobStream } from '../../events/job-stream.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
@@ -20,7 +20,8 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
       resolve: async (event, _, context, info) => {
         // A subscription keeps one context for its whole life: each event it delivers starts with
         // empty loaders, so it sees the job, and its history, as they are now.
-        const delivered = info.operation.operation === 'subscription' && info.path.prev?.prev === undefined;
+        const delivered =
+          info.operation.operation === OperationTypeNode.SUBSCRIPTION && info.path.prev?.prev === undefined;
         if (delivered) clearAllDataLoaders(context);
         const job = await JobRef.getDataloader(context).load(event.jobId);
         if (!job) throw new GraphQLError(`Job '${event.jobName}' has been deleted.`);
