@@ -82,17 +82,18 @@ export class StepRun {
       }
       if (this.step.executor.provider !== 'subprocess') throw new Error('not a subprocess step');
       const command = this.step.executor.command;
-      let files: RunFiles;
+      let files: RunFiles | undefined;
       let env: Record<string, string>;
       try {
         files = await this.context.storage.prepareRun(this.step.jobId, this.step.name, this.step.config);
         env = { ...environment.env, ...(await this.workloadEnvironment(files)) };
       } catch (error) {
+        await files?.remove().catch(() => {});
         const message = error instanceof Error ? error.message : String(error);
         await this.enqueue(() =>
           this.finish({
             status: 'error',
-            error_details: { message: `Could not prepare the step's storage: ${message}` },
+            error_details: { message: `Could not prepare the step's files: ${message}` },
           }),
         );
         return;
