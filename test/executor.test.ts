@@ -378,6 +378,11 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
       const ws = uniqueWorkspace();
       await create(ws, subprocessJob('interrupted', [{ name: 'tick', script: TICKING }]), first.url);
       await untilStatus(ws, 'interrupted', 'active', first.url);
+      // Running, not only claimed: it has printed.
+      await eventually(
+        async () => (await http(first.url, 'GET', `${jobs(ws)}/interrupted/logs`)).body.total as number,
+        (n) => n > 0,
+      );
       await first.close();
 
       const second = await startGateway({ ...own.options, executor: false });

@@ -71,15 +71,6 @@ export class StepRun {
             },
       );
       if (!claimed || 'missing' in environment) return;
-      if (this.context.shutdown.aborted) {
-        await this.enqueue(() =>
-          this.finish({
-            status: 'error',
-            error_details: { message: 'gateway stopped before the step started' },
-          }),
-        );
-        return;
-      }
       if (this.step.executor.provider !== 'subprocess') throw new Error('not a subprocess step');
       const command = this.step.executor.command;
       let files: RunFiles | undefined;
@@ -94,6 +85,17 @@ export class StepRun {
           this.finish({
             status: 'error',
             error_details: { message: `Could not prepare the step's files: ${message}` },
+          }),
+        );
+        return;
+      }
+      // Checked after the last await before spawning: a stop that came meanwhile found no process to end.
+      if (this.context.shutdown.aborted) {
+        await files.remove().catch(() => {});
+        await this.enqueue(() =>
+          this.finish({
+            status: 'error',
+            error_details: { message: 'gateway stopped before the step started' },
           }),
         );
         return;
