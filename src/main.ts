@@ -70,6 +70,7 @@ async function main() {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     access: config.auth,
+    executor: { storageDir: config.JOB_STORAGE_DIR, maxProcesses: config.EXECUTOR_MAX_PROCESSES },
     server,
     logger: log,
     corsOrigins: config.CORS_ORIGINS,

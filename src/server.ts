@@ -16,7 +16,11 @@ import {
 } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
-import { SubprocessExecutor, type SubprocessExecutorOptions } from './executor/subprocess.js';
+import {
+  SubprocessExecutor,
+  defaultStorageDir,
+  type SubprocessExecutorOptions,
+} from './executor/subprocess.js';
 import { attachGraphQLWebSocket, GRAPHQL_PATH } from './graphql/ws.js';
 import { createGraphQLServer } from './graphql/yoga.js';
 import { silentLogger, type Logger } from './observability/logger.js';
@@ -84,7 +88,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let executor: SubprocessExecutor | undefined;
   if (options.executor !== false) {
     lease = await database.takeLease();
-    executor = new SubprocessExecutor(jobs, feed, lease, options.executor);
+    executor = new SubprocessExecutor(jobs, feed, lease, {
+      ...options.executor,
+      storageDir: options.executor?.storageDir ?? defaultStorageDir(options.dataDir),
+    });
     executor.start();
   }
 

@@ -10,6 +10,7 @@ import {
   JOB_STATUSES_THAT_MAY_BRING_WORK,
   STARTABLE_STEP_STATUSES,
   STEP_STATUSES_AWAITING_EXECUTOR,
+  DEFAULT_PAUSE_DEADLINE_SECONDS,
   STEP_STATUSES_WAITING_ON_RUNNER,
   UNSTARTED_STEP_SETTLES_TO,
   actionTable,
@@ -18,6 +19,8 @@ import {
   deriveJobStatus,
   movesToEnd,
   orphanedStepEndsIn,
+  pauseDeadlineSeconds,
+  pauseRefusal,
   stepStatusesAfter,
   type JobStatus,
   type StepState,
@@ -308,6 +311,10 @@ describe('the statuses the executor works from', () => {
     expect(movesToEnd('resuming', 'completed')).toEqual(['active', 'completed']);
     expect(movesToEnd('resuming', 'error')).toEqual(['error']);
     expect(movesToEnd('cancelling', 'completed')).toEqual(['cancelled']);
+    // A workload that checkpointed: paused from pausing; a step already paused only gets the details.
+    expect(movesToEnd('pausing', 'paused')).toEqual(['paused']);
+    expect(movesToEnd('paused', 'paused')).toEqual(['paused']);
+    expect(movesToEnd('cancelling', 'paused')).toEqual(['cancelled']);
     for (const finished of ['completed', 'error', 'cancelled'] as const)
       expect(movesToEnd(finished, 'completed')).toEqual([]);
     // Every path is legal move by move.
@@ -319,5 +326,36 @@ describe('the statuses the executor works from', () => {
           at = to;
         }
       }
+  });
+
+  it('refuses a pause only of a running step that cannot checkpoint (deadline 0, the subprocess default)', () => {
+    const step = (status: JobStatus, provider: 'subprocess' | 'cpu', pause_deadline_seconds?: number) => ({
+      name: 'train',
+      status,
+      executor: { provider },
+      lifecycle:
+        pause_deadline_seconds === undefined
+          ? null
+          : { staleness_timeout_seconds: 0, pause_deadline_seconds },
+    });
+    expect(DEFAULT_PAUSE_DEADLINE_SECONDS).toBe(0);
+    expect(pauseRefusal(step('active', 'subprocess'))).toBe(
+      "the running step 'train' does not support pause",
+    );
+    expect(pauseRefusal(step('active', 'subprocess', 0))).toBe(
+      "the running step 'train' does not support pause",
+    );
+    expect(pauseRefusal(step('active', 'cpu', 0))).toBe("the running step 'train' does not support pause");
+    expect(pauseRefusal(step('active', 'subprocess', 30))).toBeUndefined();
+    // A container step's controller decides unless the step says.
+    expect(pauseRefusal(step('active', 'cpu'))).toBeUndefined();
+    // Not started yet: nothing to checkpoint, the pause holds it back.
+    for (const status of ['created', 'pending'] as const) {
+      expect(pauseRefusal(step(status, 'subprocess'))).toBeUndefined();
+      expect(pauseRefusal(step(status, 'cpu', 0))).toBeUndefined();
+    }
+    expect(pauseDeadlineSeconds(step('active', 'subprocess'))).toBe(0);
+    expect(pauseDeadlineSeconds(step('active', 'cpu'))).toBeUndefined();
+    expect(pauseDeadlineSeconds(step('active', 'cpu', 12))).toBe(12);
   });
 });

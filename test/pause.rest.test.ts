@@ -109,14 +109,22 @@ describe.each(databaseKinds)('pause over REST on $name', (kind) => {
     },
   );
 
-  it('refuses to pause a step whose pause_deadline_seconds is 0, naming the step', async () => {
+  it('refuses to pause a running step whose pause_deadline_seconds is 0, naming the step; one not started yet is held', async () => {
     const ws = uniqueWorkspace();
-    await http(suite.base, 'POST', jobs(ws), jobWithSteps('unpausable', 1, { pause_deadline_seconds: 0 }));
+    for (const name of ['unpausable', 'not-started']) {
+      await http(suite.base, 'POST', jobs(ws), jobWithSteps(name, 1, { pause_deadline_seconds: 0 }));
+    }
+    await http(suite.base, 'PATCH', `${jobs(ws)}/unpausable/steps/step-a/status`, { status: 'active' });
     const res = await http(suite.base, 'POST', `${jobs(ws)}/unpausable/pause`, {});
     expect(res.status).toBe(409);
-    expect(res.body.detail).toBe(
-      "Cannot pause job 'unpausable': the job is created (step 'step-a' cannot be paused: its pause_deadline_seconds is 0).",
-    );
+    expect(res.body).toEqual({
+      detail: "Cannot pause job 'unpausable': the running step 'step-a' does not support pause.",
+    });
+    expect((await http(suite.base, 'GET', `${jobs(ws)}/unpausable`)).body.status).toBe('active');
+
+    const held = await http(suite.base, 'POST', `${jobs(ws)}/not-started/pause`, {});
+    expect(held.status).toBe(200);
+    expect(held.body.status).toBe('pausing');
   });
 
   it('records exactly one transition and one event when 50 requests pause one job at once', async () => {

@@ -42,17 +42,18 @@ export const stepsAwaitingExecutor = (jobs: JobsService, stop: AbortSignal) =>
 export type Work = { kind: 'start' } | { kind: 'settle'; to: JobStatus };
 
 /**
- * Start a startable step; settle an action asked of a step before it started (no runner in its
- * details); nothing for a step whose runner is acting on it.
+ * Start a startable step; settle an action asked of a step that has no process (never started, or
+ * paused by checkpoint: no runner lease in its details); nothing for a step whose runner is acting
+ * on it.
  */
 export function workOn(step: JobStepRow): Work | undefined {
   if (STARTABLE_STEP_STATUSES.includes(step.status)) return { kind: 'start' };
-  if ('runner' in step.statusDetails) return undefined;
+  if (typeof step.statusDetails.runner_lease === 'string') return undefined;
   const to = UNSTARTED_STEP_SETTLES_TO[step.status];
   return to && { kind: 'settle', to };
 }
 
-/** Settles an action on a step that never started: there is no process to stop or continue. */
+/** Settles an action on a step with no process: there is nothing to stop; a resume starts it again. */
 export async function settleUnstarted(
   jobs: JobsService,
   { step, job }: StepWithJob,

@@ -29,6 +29,8 @@ export class StepLog {
   private stored: Promise<void> = Promise.resolve();
   private readonly paused = new Set<Readable>();
   private readonly reading: Promise<void>[] = [];
+  /** When the processes last printed anything (or the log was made): how staleness is measured. */
+  lastOutputAt = Date.now();
 
   constructor(
     private readonly jobs: JobsService,
@@ -42,6 +44,7 @@ export class StepLog {
     const decoder = new StringDecoder('utf8');
     let partial = '';
     input.on('data', (chunk: Buffer) => {
+      this.lastOutputAt = Date.now();
       partial += decoder.write(chunk);
       let newline: number;
       while ((newline = partial.indexOf('\n')) !== -1) {

@@ -1,14 +1,21 @@
 /**
- * Status reconciliation for one step this executor claimed: it claims the step, runs its process,
- * keeps the process in line with the step's status (pause, resume, cancel, ended elsewhere) and
- * reports how it ended. Every status change of a run happens on one chain, one after the other.
+ * Status reconciliation for one step this executor claimed: it claims the step, runs its process
+ * with the workload's files and variables, keeps the process in line with the step's status (pause
+ * by checkpoint, cancel, ended elsewhere, staleness) and reports how it ended. Every status change of a run happens on one chain, one after the other.
  */
 import { JobNotFoundError, StepTransitionError } from '../jobs/errors.js';
-import { STARTABLE_STEP_STATUSES, movesToEnd, type JobStatus } from '../jobs/lifecycle.js';
+import {
+  CHECKPOINTED_EXIT_CODE,
+  STARTABLE_STEP_STATUSES,
+  movesToEnd,
+  pauseDeadlineSeconds,
+  type JobStatus,
+} from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
 import type { StepStatusUpdate } from '../jobs/spec.js';
 import type { JobStepRow } from '../jobs/tables.js';
 import { log } from '../observability/request-context.js';
+import type { JobStorage, RunFiles } from './job-storage.js';
 import { StepLog, type StepLogOptions } from './step-log.js';
 import { StepProcess, stepEnvironment, type ProcessExit } from './step-process.js';
 
@@ -24,6 +31,8 @@ export interface StepRunContext {
   onClaimMissed(): void;
   killGraceMs: number;
   log: StepLogOptions;
+  /** Where workloads keep their files. */
+  storage: JobStorage;
 }
 
 export class StepRun {
@@ -63,7 +72,27 @@ export class StepRun {
             },
       );
       if (!claimed || 'missing' in environment) return;
+      if (this.step.executor.provider !== 'subprocess') throw new Error('not a subprocess step');
+      const command = this.step.executor.command;
+      let files: RunFiles | undefined;
+      let env: Record<string, string>;
+      try {
+        files = await this.context.storage.prepareRun(this.step.jobId, this.step.name, this.step.config);
+        env = { ...environment.env, ...(await this.workloadEnvironment(files)) };
+      } catch (error) {
+        await files?.remove().catch(() => {});
+        const message = error instanceof Error ? error.message : String(error);
+        await this.enqueue(() =>
+          this.finish({
+            status: 'error',
+            error_details: { message: `Could not prepare the step's files: ${message}` },
+          }),
+        );
+        return;
+      }
+      // Checked after the last await before spawning: a stop that came meanwhile found no process to end.
       if (this.context.shutdown.aborted) {
+        await files.remove().catch(() => {});
         await this.enqueue(() =>
           this.finish({
             status: 'error',
@@ -72,12 +101,52 @@ export class StepRun {
         );
         return;
       }
-      if (this.step.executor.provider !== 'subprocess') throw new Error('not a subprocess step');
-      const exit = await this.process.run(this.step.executor.command, environment.env);
+      const watch = this.watchStaleness();
+      let exit: ProcessExit;
+      try {
+        exit = await this.process.run(command, env);
+      } finally {
+        clearInterval(watch);
+        // The run's own files go before its end is reported: whoever sees the end sees them gone.
+        await files
+          .remove()
+          .catch((error: unknown) =>
+            log().error({ err: error }, 'Subprocess executor: could not remove a run’s files'),
+          );
+      }
       await this.enqueue(() => this.finish(this.report(exit)));
     } finally {
       this.process.dispose();
     }
+  }
+
+  /** The platform's variables: who the run is, and where its config and storage are. */
+  private async workloadEnvironment(files: RunFiles): Promise<Record<string, string>> {
+    const job = await this.context.jobs.get(this.workspace, this.jobName);
+    return {
+      NEMO_JOB_ID: job.id,
+      NEMO_JOB_ATTEMPT_ID: job.attemptId,
+      NEMO_JOB_STEP: this.step.name,
+      NEMO_JOB_WORKSPACE: this.workspace,
+      NEMO_JOB_STEP_CONFIG_FILE_PATH: files.configFile,
+      NEMO_JOB_PERSISTENT_JOB_STORAGE_PATH: files.persistent,
+      NEMO_JOB_EPHEMERAL_TASK_STORAGE_PATH: files.ephemeral,
+    };
+  }
+
+  /** With `staleness_timeout_seconds`, stops the step once it has printed nothing for that long. */
+  private watchStaleness(): NodeJS.Timeout | undefined {
+    const seconds = this.step.lifecycle?.staleness_timeout_seconds ?? 0;
+    if (seconds <= 0) return undefined;
+    const timeoutMs = seconds * 1000;
+    return setInterval(
+      () => {
+        // A pause has its own deadline.
+        if (this.process.checkpointing) return;
+        if (Date.now() - this.process.log.lastOutputAt > timeoutMs) this.process.terminate('stale');
+      },
+      Math.min(1000, timeoutMs / 4),
+    );
   }
 
   /** Brings the processes in line with the step's status, after any change to the job. */
@@ -90,16 +159,13 @@ export class StepRun {
       const status = await this.stepStatus();
       switch (status) {
         case 'active':
-          if (this.process.stopped) this.process.signal('SIGCONT');
           return;
+        // Paused, or marked paused by someone else while it runs: it checkpoints and goes all the same.
         case 'pausing':
-          await this.process.pause();
-          return this.moveIfStill('pausing', 'paused');
         case 'paused':
-          if (!this.process.stopped) this.process.signal('SIGSTOP');
-          return;
+          return this.process.checkpoint((pauseDeadlineSeconds(this.step) ?? 0) * 1000);
         case 'resuming':
-          this.process.signal('SIGCONT');
+          // Its process never went away: it simply carries on.
           return this.moveIfStill('resuming', 'active');
         case 'cancelling':
           return this.process.terminate('cancel');
@@ -135,13 +201,50 @@ export class StepRun {
       };
     }
     const { code, signal } = exit;
+    if (this.process.terminating === 'stale') {
+      const seconds = this.step.lifecycle?.staleness_timeout_seconds ?? 0;
+      return {
+        status: 'error',
+        error_details: {
+          exit_code: code,
+          signal,
+          message: `The step printed nothing for ${seconds} s (its staleness_timeout_seconds) and was stopped.`,
+        },
+      };
+    }
     if (code === 0) return { status: 'completed' };
+    if (this.process.checkpointing) return this.reportPause(code, signal);
     const message =
       this.process.terminating === 'shutdown'
         ? 'gateway stopped while the step was running'
         : signal
           ? `The command was killed by ${signal}.`
           : `The command exited with code ${code}.`;
+    return { status: 'error', error_details: { exit_code: code, signal, message } };
+  }
+
+  /**
+   * What a process asked to pause did: exit 75 (checkpoint saved) pauses the step, with no runner
+   * left; exit 0 completes it; anything else, or outliving the pause deadline, fails it.
+   */
+  private reportPause(code: number | null, signal: NodeJS.Signals | null): StepStatusUpdate {
+    if (this.process.pauseDeadlinePassed) {
+      const seconds = pauseDeadlineSeconds(this.step) ?? 0;
+      return {
+        status: 'error',
+        error_details: {
+          exit_code: code,
+          signal,
+          message: `Job did not stop within its pause deadline of ${seconds} s and was killed.`,
+        },
+      };
+    }
+    if (code === CHECKPOINTED_EXIT_CODE) {
+      return { status: 'paused', status_details: { runner: null, runner_lease: null } };
+    }
+    const message = signal
+      ? `Job was killed by ${signal} while pausing`
+      : `Job exited with code ${code} while pausing`;
     return { status: 'error', error_details: { exit_code: code, signal, message } };
   }
 

@@ -14,7 +14,8 @@
  * in line with its process), step-process.ts (the process group and its output), orphan-sweep.ts
  * (steps whose gateway process died).
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProcessLease } from '../db/client.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { JOB_STATUSES_THAT_MAY_BRING_WORK, type JobStatus } from '../jobs/lifecycle.js';
@@ -23,6 +24,7 @@ import type { JobsService } from '../jobs/service.js';
 import { log } from '../observability/request-context.js';
 import { SingleFlight } from '../support/single-flight.js';
 import { settleUnstarted, stepsAwaitingExecutor, workOn } from './find-work.js';
+import { JobStorage } from './job-storage.js';
 import { sweepOrphans } from './orphan-sweep.js';
 import { StepRun, type StepRunContext } from './step-run.js';
 
@@ -37,6 +39,19 @@ export interface SubprocessExecutorOptions {
   logBatchLines?: number;
   /** How often to look for steps whose gateway process died while running them (ms). */
   orphanSweepMs?: number;
+  /** Where workloads' job storage lives (`JOB_STORAGE_DIR`); shared by every process that may resume a job. */
+  storageDir?: string;
+  /** How many steps this process runs at once (`EXECUTOR_MAX_PROCESSES`); the rest wait, oldest job first. */
+  maxProcesses?: number;
+}
+
+/**
+ * Where job storage lives when `JOB_STORAGE_DIR` is not set: `<DATA_DIR>/jobs`, or, with no data
+ * directory on disk (`memory://`, or none given), `<system temp>/jobs-gateway/jobs`.
+ */
+export function defaultStorageDir(dataDir?: string): string {
+  if (dataDir && !dataDir.startsWith('memory://')) return join(dataDir, 'jobs');
+  return join(tmpdir(), 'jobs-gateway', 'jobs');
 }
 
 export class SubprocessExecutor {
@@ -60,6 +75,8 @@ export class SubprocessExecutor {
   private unsubscribe: (() => void) | undefined;
   private readonly options: Required<SubprocessExecutorOptions>;
   private readonly runContext: StepRunContext;
+  private readonly storage: JobStorage;
+  private forgetDeletes: (() => void) | undefined;
 
   constructor(
     private readonly jobs: JobsService,
@@ -74,7 +91,10 @@ export class SubprocessExecutor {
       logFlushMs: options.logFlushMs ?? 100,
       logBatchLines: options.logBatchLines ?? 100,
       orphanSweepMs: options.orphanSweepMs ?? 5000,
+      storageDir: options.storageDir ?? defaultStorageDir(),
+      maxProcesses: options.maxProcesses ?? availableParallelism(),
     };
+    this.storage = new JobStorage(this.options.storageDir);
     this.runContext = {
       jobs,
       runner: `subprocess executor on ${hostname()} (pid ${process.pid})`,
@@ -83,11 +103,14 @@ export class SubprocessExecutor {
       onClaimMissed: () => (this.idle = false),
       killGraceMs: this.options.killGraceMs,
       log: { flushMs: this.options.logFlushMs, batchLines: this.options.logBatchLines },
+      storage: this.storage,
     };
   }
 
   start(): void {
     this.unsubscribe = this.feed.onEvent((event) => this.onEvent(event));
+    // A deleted job's storage goes with it.
+    this.forgetDeletes = this.jobs.onDeleted((jobId) => this.track(this.storage.removeJob(jobId)));
     this.pollTimer = setInterval(() => {
       if (!this.idle) this.scans.wake();
       for (const run of this.runs.values()) run.reconcile();
@@ -113,6 +136,7 @@ export class SubprocessExecutor {
   async stop(): Promise<void> {
     this.shutdown.abort();
     this.unsubscribe?.();
+    this.forgetDeletes?.();
     clearInterval(this.pollTimer);
     clearInterval(this.sweepTimer);
     await this.scans.stop();
@@ -133,7 +157,9 @@ export class SubprocessExecutor {
       const { step } = waiting;
       if (this.shutdown.signal.aborted || this.runs.has(step.id) || this.settling.has(step.id)) continue;
       const work = workOn(step);
-      if (work?.kind === 'start') this.track(this.launch(waiting));
+      // Beyond the cap, a step waits for a later look: the oldest job's step goes first.
+      if (work?.kind === 'start' && this.runs.size < this.options.maxProcesses)
+        this.track(this.launch(waiting));
       else if (work?.kind === 'settle') this.track(this.settle(waiting, work.to));
     }
     this.idle = found === 0;
@@ -157,6 +183,9 @@ export class SubprocessExecutor {
       await run.run();
     } finally {
       this.runs.delete(step.id);
+      // A place is free: a waiting step may start.
+      this.idle = false;
+      this.scans.wake();
     }
   }
 

@@ -31,6 +31,14 @@ export class JobStateConflictError extends Error {
   }
 }
 
+/** A pause refused because of the job's current step, not its status: the sentence says why. */
+export class PauseRefusedError extends JobStateConflictError {
+  constructor(jobName: string, status: JobStatus, reason: string) {
+    super('pause', jobName, status);
+    this.message = `Cannot pause job '${jobName}': ${reason}.`;
+  }
+}
+
 export class StepNotFoundError extends Error {
   constructor(
     readonly workspace: string,

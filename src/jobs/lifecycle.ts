@@ -4,7 +4,7 @@
  * executor looks for. Every door (REST, GraphQL, executors) goes through these.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { StepStatusUpdate } from './spec.js';
+import type { ExecutorProvider, StepLifecycle, StepStatusUpdate } from './spec.js';
 
 export const JOB_STATUSES = [
   'created',
@@ -314,12 +314,54 @@ export const STEP_STATUSES_WAITING_ON_RUNNER: readonly JobStatus[] = [
   'cancelling',
 ];
 
-/** Where an action on a step that never started ends: there is no process to stop or continue. */
+/**
+ * Where an action on a step with no process ends (it never started, or it was paused by checkpoint
+ * and its process is gone): a pause holds it, a resume sends it back to wait for an executor
+ * (`resuming → pending`), a cancel ends it.
+ */
 export const UNSTARTED_STEP_SETTLES_TO: Partial<Record<JobStatus, JobStatus>> = {
   pausing: 'paused',
   resuming: 'pending',
   cancelling: 'cancelled',
 };
+
+/**
+ * How long a step that runs in the built-in executor may take to checkpoint and exit once asked to
+ * pause, when its lifecycle does not say: none, as upstream, so such a step cannot be paused while it
+ * runs. (A container step's controller decides for its own steps unless the step says.)
+ */
+export const DEFAULT_PAUSE_DEADLINE_SECONDS = 0;
+
+/** A step's pause deadline in seconds; undefined when its controller decides. */
+export function pauseDeadlineSeconds(step: {
+  executor: { provider: ExecutorProvider };
+  lifecycle: StepLifecycle | null;
+}): number | undefined {
+  const own = step.lifecycle?.pause_deadline_seconds;
+  if (own !== undefined) return own;
+  return step.executor.provider === 'subprocess' ? DEFAULT_PAUSE_DEADLINE_SECONDS : undefined;
+}
+
+/**
+ * Why pausing a job at `step` (its current step) is refused, if it is. A pause stops a running step
+ * by checkpoint: the workload gets SIGTERM, saves its state and exits, within its pause deadline. A
+ * deadline of 0 means it cannot, so pausing it while it runs is refused. A step that has not started
+ * yet can always be held back: there is nothing to checkpoint.
+ */
+export function pauseRefusal(step: {
+  name: string;
+  status: JobStatus;
+  executor: { provider: ExecutorProvider };
+  lifecycle: StepLifecycle | null;
+}): string | undefined {
+  if (step.status === 'active' && pauseDeadlineSeconds(step) === 0) {
+    return `the running step '${step.name}' does not support pause`;
+  }
+  return undefined;
+}
+
+/** The exit code with which a workload says it saved a checkpoint and stopped, as asked: the step is paused. */
+export const CHECKPOINTED_EXIT_CODE = 75;
 
 /** How a step ends when the process running it is gone: a cancel under way completes; anything else failed. */
 export const orphanedStepEndsIn = (status: JobStatus): JobStatus =>
@@ -328,10 +370,12 @@ export const orphanedStepEndsIn = (status: JobStatus): JobStatus =>
 /**
  * The moves that report the end of a step's process (`ended`: completed or error) from the step's
  * status now: none for a step already finished; a step being cancelled ends `cancelled` whatever
- * the process did; a paused or resuming one passes through `active` where the table requires.
+ * the process did; a paused or resuming one passes through `active` where the table requires; a
+ * step already in the reported status gets the report's details.
  */
 export function movesToEnd(from: JobStatus, ended: JobStatus): JobStatus[] {
   if (isTerminal(from)) return [];
+  if (from === ended) return [ended];
   const to = from === 'cancelling' ? 'cancelled' : ended;
   return !canStepMove(from, to) && canStepMove(from, 'active') ? ['active', to] : [to];
 }

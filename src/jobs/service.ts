@@ -10,6 +10,7 @@ import {
   JobAlreadyExistsError,
   JobNotFoundError,
   JobStateConflictError,
+  PauseRefusedError,
   StepNotFoundError,
   StepTransitionError,
 } from './errors.js';
@@ -19,6 +20,7 @@ import {
   currentStepIndex,
   decideStepUpdate,
   deriveJobStatus,
+  pauseRefusal,
   stepStatusesAfter,
   type JobAction,
   type JobStatus,
@@ -151,7 +153,7 @@ export class JobsService {
 
   /** Deletes a job in a terminal status; its status history stays for replaying watchers. */
   async delete(workspace: string, name: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    const jobId = await this.db.transaction(async (tx) => {
       const job = await repo.findJob(tx, workspace, name, { forUpdate: true });
       if (!job) throw new JobNotFoundError(workspace, name);
       const outcome = actionTable.delete[job.status];
@@ -159,7 +161,17 @@ export class JobsService {
         throw new JobStateConflictError('delete', name, job.status, outcome.reason);
       }
       await repo.deleteJob(tx, job.id);
+      return job.id;
     });
+    for (const listener of this.deletedListeners) listener(jobId);
+  }
+
+  private readonly deletedListeners = new Set<(jobId: string) => void>();
+
+  /** Calls `listener` with the id of every job this process deletes, after the delete committed. */
+  onDeleted(listener: (jobId: string) => void): () => void {
+    this.deletedListeners.add(listener);
+    return () => this.deletedListeners.delete(listener);
   }
 
   /**
@@ -234,7 +246,11 @@ export class JobsService {
         outcome.to,
         record.steps.map((s) => s.status),
       );
-      if (action === 'pause') this.checkPausable(record, record.steps[currentStepIndex(statuses)]);
+      if (action === 'pause') {
+        const current = record.steps[currentStepIndex(statuses)];
+        const refusal = current && pauseRefusal(current);
+        if (refusal) throw new PauseRefusedError(name, job.status, refusal);
+      }
       const now = new Date();
       const moved = record.steps.flatMap((step, i) =>
         step.status === statuses[i]
@@ -254,18 +270,6 @@ export class JobsService {
     });
     if (changed) this.onStatusCommitted();
     return record;
-  }
-
-  /** A step whose lifecycle sets `pause_deadline_seconds: 0` cannot be paused. */
-  private checkPausable(job: JobRow, step: JobStepRow | undefined): void {
-    if (step?.lifecycle?.pause_deadline_seconds === 0) {
-      throw new JobStateConflictError(
-        'pause',
-        job.name,
-        job.status,
-        `step '${step.name}' cannot be paused: its pause_deadline_seconds is 0`,
-      );
-    }
   }
 
   private checkProfiles(request: CreateJobRequest): void {

@@ -67,8 +67,9 @@ nameComponent(executor, {
 nameComponent(stepLifecycle, {
   id: 'StepLifecycle',
   description:
-    'Controller-level lifecycle configuration for a job step. `pause_deadline_seconds` is how long a pausing ' +
-    'step may take to stop (absent: the gateway default; 0: the step cannot be paused).',
+    'Controller-level lifecycle configuration for a job step. `pause_deadline_seconds` is how long a running ' +
+    'step may take to checkpoint and exit once paused (absent: 0 for `subprocess` steps, the controller decides ' +
+    'for container steps; 0: the step cannot be paused while it runs).',
 });
 nameComponent(stepSpec, {
   id: 'PlatformJobStepSpec',

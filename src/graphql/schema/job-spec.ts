@@ -155,7 +155,8 @@ const StepLifecycleInput = builder.inputType('StepLifecycleInput', {
   fields: (t) => ({
     stalenessTimeoutSeconds: t.int(),
     pauseDeadlineSeconds: t.int({
-      description: 'How long a pausing step may take to stop; 0 = cannot be paused.',
+      description:
+        'How long a running step may take to checkpoint and exit once paused; 0 (the default for subprocess steps) = cannot be paused while it runs.',
     }),
   }),
 });
