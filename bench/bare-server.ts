@@ -7,7 +7,7 @@
  * `POST /pause/{workspace}/{name}` answers as the gateway's REST pause does: 200 with the job (the
  * same JSON), 404 or 409 with `{"detail": …}`. The statement does the gateway's work: lock the job
  * and its steps, check the lifecycle (created, pending and active pause; pausing and paused are
- * no-ops; a current step with `pause_deadline_seconds: 0` cannot pause; anything else conflicts),
+ * no-ops; a running step whose pause deadline is 0 cannot pause; anything else conflicts),
  * move the current step (the first one not completed) and the job to `pausing` with `updated_at`,
  * append the status event, and send the wake-up `NOTIFY` that other processes' feeds listen for.
  */
@@ -65,7 +65,14 @@ function pause(workspace: string, name: string, now: Date) {
     pausable as (
       select * from current_step
       where status in ('created', 'pending', 'active')
-        and coalesce((step_lifecycle ->> 'pause_deadline_seconds')::numeric <> 0, true)
+        -- A running step with a pause deadline of 0 (a subprocess step's default) cannot pause.
+        and not (
+          step_status = 'active'
+          and coalesce(
+            (step_lifecycle ->> 'pause_deadline_seconds')::numeric,
+            case when step_executor ->> 'provider' = 'subprocess' then 0 end
+          ) is not distinct from 0
+        )
     ),
     step_write as (
       update job_steps set status = 'pausing', updated_at = ${now}
@@ -125,11 +132,10 @@ function conflict(rows: PausedJobRow[]): string | undefined {
   const job = rows[0];
   if (job.status === 'pausing' || job.status === 'paused') return undefined;
   const current = rows.find((r) => r.step_status !== 'completed') ?? rows[rows.length - 1];
-  const reason =
-    job.status === 'created' || job.status === 'pending' || job.status === 'active'
-      ? ` (step '${current.step_name}' cannot be paused: its pause_deadline_seconds is 0)`
-      : '';
-  return `Cannot pause job '${job.name}': the job is ${job.status}${reason}.`;
+  if (job.status === 'created' || job.status === 'pending' || job.status === 'active') {
+    return `Cannot pause job '${job.name}': the running step '${current.step_name}' does not support pause.`;
+  }
+  return `Cannot pause job '${job.name}': the job is ${job.status}.`;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

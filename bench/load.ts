@@ -47,6 +47,8 @@ export interface LoadOptions {
   amount?: number;
   /** Fresh jobs set aside for a scenario that uses jobs up. */
   freshJobs?: number;
+  /** Sent with every request (an `authorization` header, say). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -122,9 +124,13 @@ export async function runLoad(
           const { method, path, body } = scenario.request(job);
           request.method = method;
           request.path = path;
+          request.headers = { ...options.headers };
           if (body !== undefined) {
             request.body = JSON.stringify(body);
-            request.headers = { 'content-type': 'application/json', accept: 'application/json' };
+            Object.assign(request.headers, {
+              'content-type': 'application/json',
+              accept: 'application/json',
+            });
           }
           return request;
         },

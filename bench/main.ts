@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { createPostgresDatabase } from '../test/support/databases.js';
+import { startOidcIssuer } from '../test/support/oidc-issuer.js';
 import { JobPool, runLoad } from './load.js';
 import { checkBarePauseParity } from './parity.js';
 import {
@@ -26,7 +27,7 @@ import {
   type ServerProcess,
 } from './processes.js';
 import { describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
-import { PAGE_SIZE, REFERENCE, scenarios } from './scenarios.js';
+import { PAGE_SIZE, REFERENCE, scenarios, WORKSPACE, type Scenario } from './scenarios.js';
 import { Teardown } from './teardown.js';
 
 const USAGE = `npm run bench -- [flags]
@@ -128,17 +129,24 @@ async function seed(gateway: ServerProcess, pool: JobPool, fresh: number, total:
   log(`Seeded in ${seconds(started)} s (${Math.round(pool.size / ((Date.now() - started) / 1000))} jobs/s).`);
 }
 
+interface AuthorizedServer {
+  server: ServerProcess;
+  headers?: Record<string, string>;
+}
+
 /** Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile. */
-async function measure(gateway: ServerProcess, bare: ServerProcess, pool: JobPool) {
+async function measure(servers: Record<Scenario['server'], AuthorizedServer | undefined>, pool: JobPool) {
+  const gateway = servers.gateway!.server;
   const rows: ScenarioRow[] = [];
   const peak = { rss: 0, scenario: '' };
   for (const scenario of chosen) {
-    const server = scenario.server === 'bare' ? bare : gateway;
+    const { server, headers } = servers[scenario.server]!;
     const rss = sampleMemory(gateway.pid);
     const result = await runLoad(server.url, scenario, pool, {
       connections,
       duration,
       freshJobs: jobsPerScenario,
+      headers,
     });
     const scenarioPeak = rss.stop();
     if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
@@ -211,7 +219,23 @@ async function main() {
     await sql`checkpoint`;
     const [{ jobs: jobsAtStart }] = await sql`select count(*)::int as jobs from jobs`;
 
-    const { rows, peak } = await measure(gateway, bare, pool);
+    // The same pause with access control on: a second gateway process that checks a bearer token
+    // (RS256, from a local OIDC issuer) and the caller's role in the workspace on every request.
+    let authorized: AuthorizedServer | undefined;
+    if (chosen.some((s) => s.server === 'gateway-auth')) {
+      const issuer = await startOidcIssuer();
+      teardown.add('stop the token issuer', () => issuer.close());
+      const checking = await startGateway(url, issuer.environment({ NMP_AUTH_DEFAULT_WORKSPACE: WORKSPACE }));
+      teardown.add('stop the gateway with access control', () => checking.stop());
+      // `*` is an Editor in the default workspace: the role comes from the bindings, as for any member.
+      const token = await issuer.mint({ email: 'bench@example.com', scope: 'jobs:write' });
+      authorized = { server: checking, headers: { authorization: `Bearer ${token}` } };
+    }
+
+    const { rows, peak } = await measure(
+      { gateway: { server: gateway }, bare: { server: bare }, 'gateway-auth': authorized },
+      pool,
+    );
     const memory = {
       peakDuringScenarios: peak.rss,
       peakScenario: peak.scenario,

@@ -68,8 +68,9 @@ export async function checkBarePauseParity(gatewayUrl: string, bareUrl: string, 
       before: (name) => call(`${jobsUrl}/${name}/cancel`, 'POST', {}),
     },
     {
-      what: 'a step that cannot be paused (409)',
+      what: 'a running step that cannot be paused (409)',
       job: { steps: 1, lifecycle: { pause_deadline_seconds: 0 } },
+      before: (name) => call(`${jobsUrl}/${name}/steps/step-a/status`, 'PATCH', { status: 'active' }),
     },
     { what: 'a job that does not exist (404)' },
   ];

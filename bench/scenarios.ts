@@ -21,7 +21,8 @@ export type JobSupply = 'fresh' | 'new' | 'any' | 'none';
 export interface Scenario {
   id: string;
   label: string;
-  server: 'gateway' | 'bare';
+  /** `gateway-auth`: a second gateway process on the same database, with access control on. */
+  server: 'gateway' | 'bare' | 'gateway-auth';
   jobs: JobSupply;
   request(job: string): { method: 'GET' | 'POST'; path: string; body?: unknown };
   /** The status code every response must have. */
@@ -71,6 +72,16 @@ export const scenarios: Scenario[] = [
     id: 'rest-pause',
     label: 'REST pause',
     server: 'gateway',
+    jobs: 'fresh',
+    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
+    status: 200,
+    marker: '"status":"pausing"',
+    check: (body, job) => paused(body, job),
+  },
+  {
+    id: 'rest-pause-auth',
+    label: 'REST pause, access control on (a bearer token, an Editor)',
+    server: 'gateway-auth',
     jobs: 'fresh',
     request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
     status: 200,
