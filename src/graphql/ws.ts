@@ -7,10 +7,10 @@
  */
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
-import { maskError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type GraphQLDeps } from './context.js';
+import { maskGraphQLError } from './error-mask.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
 
@@ -54,14 +54,15 @@ class OperationCache {
   }
 }
 
-/** As on HTTP: an error the schema did not mean to show becomes "Unexpected error.". */
+/** As on HTTP: an error the schema did not mean to show becomes "Unexpected error." (or SERVICE_UNAVAILABLE). */
 function masked(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
   return {
     ...result,
     errors: result.errors.map((error) => {
-      const shown = maskError(error, 'Unexpected error.') as GraphQLError;
-      if (shown !== error) console.error('Unexpected error in a GraphQL operation over WebSocket:', error);
+      const shown = maskGraphQLError(error) as GraphQLError;
+      if (shown !== error && shown.extensions.code !== 'SERVICE_UNAVAILABLE')
+        console.error('Unexpected error in a GraphQL operation over WebSocket:', error);
       return shown;
     }),
   };

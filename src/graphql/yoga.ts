@@ -1,6 +1,7 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
+import { maskGraphQLError, serviceUnavailableStatus } from './error-mask.js';
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
 
@@ -26,10 +27,11 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors;
-    // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is.
-    maskedErrors: true,
+    // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is;
+    // the database being unavailable is a SERVICE_UNAVAILABLE error (error-mask.ts).
+    maskedErrors: { maskError: maskGraphQLError },
     logging: 'warn',
     context: () => createContext(deps),
-    plugins: yogaLimitPlugins,
+    plugins: [...yogaLimitPlugins, serviceUnavailableStatus],
   });
 }

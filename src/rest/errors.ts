@@ -1,5 +1,6 @@
 /** Domain errors to the upstream API's status codes and `{"detail": …}` bodies. */
 import type { Context } from 'hono';
+import { databaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 import { InvalidCursorError } from '../events/cursor.js';
 import {
   InvalidJobSpecError,
@@ -33,6 +34,10 @@ export function restError(error: Error, c: Context): Response {
   }
   if (error instanceof UnknownFilterError) return c.json({ detail: error.message }, 400);
   if (error instanceof UnsupportedMediaTypeError) return c.json({ detail: error.message }, 415);
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) {
+    return c.json({ detail: unavailable.message }, 503, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  }
   console.error('Unhandled error in REST handler:', error);
   return c.json({ detail: 'Internal Server Error' }, 500);
 }

@@ -6,6 +6,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { decodeCursor } from '../events/cursor.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { openJobStream } from '../events/job-stream.js';
@@ -101,8 +102,9 @@ export function jobEventRoutes(
       try {
         for await (const event of events) await writeStatus(stream, event);
       } catch (error) {
-        if (!(error instanceof SlowSubscriberError)) console.error('Job event stream failed:', error);
-        const detail = error instanceof SlowSubscriberError ? error.message : 'Internal Server Error';
+        const expected = error instanceof SlowSubscriberError ? error : databaseUnavailable(error);
+        if (!expected) console.error('Job event stream failed:', error);
+        const detail = expected ? expected.message : 'Internal Server Error';
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ detail }) });
       } finally {
         clearInterval(heartbeat);
