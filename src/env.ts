@@ -10,6 +10,8 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
+  /** How long start-up waits for PostgreSQL to come up before it gives up. */
+  DATABASE_STARTUP_TIMEOUT_SECONDS: z.coerce.number().min(0).default(60),
 });
 
 // Booleans as the platform's settings accept them.

@@ -33,6 +33,8 @@ export interface GatewayOptions extends DatabaseOptions {
    * database is opened. The gateway takes its requests over; without one it makes its own.
    */
   server?: Server;
+  /** How long start-up waits for PostgreSQL while it is unavailable (ms); 0 tries once. */
+  databaseStartupTimeoutMs?: number;
 }
 
 /** Where each part of the gateway answers: the start line and `GET /` list these. */
@@ -59,7 +61,7 @@ export interface Gateway {
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = await openDatabase(options);
-  await migrateDatabase(database, options.databaseUrl);
+  await migrateDatabase(database, options.databaseUrl, { waitMs: options.databaseStartupTimeoutMs });
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
