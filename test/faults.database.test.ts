@@ -8,9 +8,9 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { gql, http } from './support/gateway.js';
-import { findPgBinaries, startPgCluster, type PgCluster } from './support/pg-cluster.js';
-import { startGatewayProcess, type GatewayProcess } from './support/process.js';
-import { eventually } from './support/wait.js';
+import { findPgBinaries, freePort, startPgCluster, type PgCluster } from './support/pg-cluster.js';
+import { runGatewayProcess, startGatewayProcess, type GatewayProcess } from './support/process.js';
+import { Changes, eventually } from './support/wait.js';
 import { startWalkers } from './support/walkers.js';
 
 const binaries = findPgBinaries();
@@ -92,6 +92,44 @@ describe.skipIf('missing' in binaries)(`PostgreSQL stopped and restarted under l
     expect(gateway.child.exitCode).toBeNull();
     expect(gateway.output).not.toMatch(CRASH_SIGNS);
   }, 180_000);
+
+  it('a gateway started before its database waits for it, then starts', async () => {
+    await cluster.stop();
+    const waiting = new Changes();
+    let printed = '';
+    const starting = startGatewayProcess(
+      { DATABASE_URL: cluster.url },
+      { onOutput: (output) => ((printed = output), waiting.notify()) },
+    );
+    try {
+      await waiting.until(
+        () => (/Waiting for the database/.test(printed) ? true : undefined),
+        60_000,
+        () => printed,
+      );
+      await cluster.start();
+    } finally {
+      const second = await starting;
+      await second.stop();
+      expect(second.output).toMatch(/Waiting for the database \(ECONNREFUSED\): \d+ s so far, up to 60 s\./);
+      expect(second.output).toMatch(/Database is up after \d+ s; migrations applied\./);
+    }
+    // The first process rode the outage out too.
+    expect((await http(gateway.url, 'GET', '/readyz')).status).toBe(200);
+  }, 120_000);
+});
+
+describe('a database that never comes up', () => {
+  it('stops start-up after DATABASE_STARTUP_TIMEOUT_SECONDS with one line saying so', async () => {
+    const nobody = `postgres://postgres@127.0.0.1:${await freePort()}/jobs`;
+    const run = await runGatewayProcess({ DATABASE_URL: nobody, DATABASE_STARTUP_TIMEOUT_SECONDS: '2' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Waiting for the database \(ECONNREFUSED\)/);
+    expect(run.stderr).toMatch(
+      /The database is unavailable \(ECONNREFUSED\) and did not come up within 2 s; DATABASE_STARTUP_TIMEOUT_SECONDS sets how long to wait\./,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
 
 const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');

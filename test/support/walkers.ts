@@ -38,12 +38,26 @@ export interface LoadFigures {
   other: Record<number, number>;
   /** The slowest answer (ms). */
   slowestMs: number;
+  /** Requests that got no answer: their gateway went away. */
+  unreachable: number;
 }
 
-export async function startWalkers(base: string, jobs = 8) {
+export interface WalkerOptions {
+  jobs?: number;
+  /** Where the watcher subscribes; the first gateway by default. */
+  watch?: string;
+}
+
+/**
+ * `gateways`: where the clients send their requests, the first while it answers; one that cannot
+ * be reached (a process that died) sends them on to the next, as a load balancer would.
+ */
+export async function startWalkers(gateways: string | string[], { jobs = 8, watch }: WalkerOptions = {}) {
+  const bases = typeof gateways === 'string' ? [gateways] : gateways;
+  let base = bases[0];
   const names = Array.from({ length: jobs }, () => ({ workspace: uniqueWorkspace('fault'), name: 'walker' }));
   for (const { workspace, name } of names) await createJobIn(base, workspace, name);
-  const client = wsClient(base);
+  const client = wsClient(watch ?? base);
   const watchers = names.map(({ workspace }) =>
     subscribe<{ jobEvents: { cursor: string; status: string } }>(client, JOB_EVENTS, {
       workspace,
@@ -52,13 +66,30 @@ export async function startWalkers(base: string, jobs = 8) {
   );
   for (const watcher of watchers) await watcher.until(() => watcher.received.length === 1, 15_000);
 
-  const figures: LoadFigures = { requests: 0, acknowledged: 0, unavailable: 0, other: {}, slowestMs: 0 };
+  const figures: LoadFigures = {
+    requests: 0,
+    acknowledged: 0,
+    unavailable: 0,
+    other: {},
+    slowestMs: 0,
+    unreachable: 0,
+  };
   const acknowledged = names.map(() => [] as string[]);
   let running = true;
 
   const call = async (method: string, path: string, body?: unknown): Promise<HttpResult> => {
     const started = Date.now();
-    const res = await http(base, method, path, body);
+    const target = base;
+    let res: HttpResult;
+    try {
+      res = await http(target, method, path, body);
+    } catch {
+      // No answer at all: whether it happened is unknown; go on with the next gateway.
+      figures.unreachable++;
+      const next = bases[bases.indexOf(target) + 1];
+      if (target === base && next) base = next;
+      return { status: 0, headers: new Headers(), body: undefined, text: '' };
+    }
     figures.requests++;
     figures.slowestMs = Math.max(figures.slowestMs, Date.now() - started);
     if (res.status === 503) {
@@ -128,6 +159,9 @@ export async function startWalkers(base: string, jobs = 8) {
         missing += recorded.filter((e) => !seenCursors.has(e.cursor)).length;
         expect(watcher.errors).toEqual([]);
         expect(seen).toEqual(recorded);
+        // The job row and its history agree: no change was half-written.
+        const job = await http(base, 'GET', `${JOBS}/workspaces/${workspace}/jobs/${name}`);
+        expect(job.body.status.toUpperCase()).toBe(recorded.at(-1)?.status);
         // Every change a client was told succeeded is recorded, in the order it was made.
         expectSubsequence(
           acknowledged[i],
