@@ -33,7 +33,7 @@ export interface GatewayOptions extends DatabaseOptions {
    * database is opened. The gateway takes its requests over; without one it makes its own.
    */
   server?: Server;
-  /** How long start-up waits for PostgreSQL while it is unavailable (ms); 0 tries once. */
+  /** How long start-up waits for PostgreSQL while it is unavailable (ms; 60 s by default); 0 tries once. */
   databaseStartupTimeoutMs?: number;
 }
 
@@ -61,7 +61,9 @@ export interface Gateway {
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = await openDatabase(options);
-  await migrateDatabase(database, options.databaseUrl, { waitMs: options.databaseStartupTimeoutMs });
+  await migrateDatabase(database, options.databaseUrl, {
+    waitMs: options.databaseStartupTimeoutMs ?? 60_000,
+  });
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());

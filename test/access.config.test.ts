@@ -18,6 +18,7 @@ describe('auth configuration', () => {
       PORT: 8080,
       HOST: '127.0.0.1',
       DATA_DIR: './.data',
+      DATABASE_STARTUP_TIMEOUT_SECONDS: 60,
       auth: {
         enabled: false,
         oidc: {
