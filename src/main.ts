@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { databaseUnavailable } from './db/unavailable.js';
 import { ConfigError, loadConfig } from './env.js';
 import { createStartingServer } from './ops/probes.js';
-import { StartupError, bindPort, lockDataDirectory } from './ops/startup.js';
+import { StartupError, bindPort, checkExposure, lockDataDirectory } from './ops/startup.js';
 import type { Gateway, gatewayLinks } from './server.js';
 
 /** A stop still running after this long is cut short (supervisors send SIGKILL soon after). */
@@ -59,6 +59,7 @@ async function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const config = loadConfig();
+  for (const warning of checkExposure(config.HOST, config.auth)) console.warn(warning);
   const server = createStartingServer();
   const { url } = await bindPort(server, config.PORT, config.HOST);
   if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {

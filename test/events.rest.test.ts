@@ -3,6 +3,8 @@
  * Last-Event-ID, ending after a terminal status, and releasing its feed subscription on disconnect.
  */
 import { describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import { authenticate, type AccessEnv } from '../src/rest/access.js';
 import { jobEventRoutes } from '../src/rest/events.js';
 import { databaseKinds } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
@@ -183,7 +185,10 @@ describe.each(databaseKinds)('job status events over REST SSE on $name', (kind) 
 
   it('sends `: keep-alive` comments while nothing happens, and releases the feed when the reader cancels', async () => {
     await createJobIn(suite.base, workspace, 'quiet');
-    const app = jobEventRoutes(suite.server.gateway.feed, suite.server.gateway.jobs, { heartbeatMs: 20 });
+    // The route alone, behind the authentication every REST route has, with a short heartbeat.
+    const app = new Hono<AccessEnv>()
+      .use(authenticate(suite.server.gateway.access))
+      .route('/', jobEventRoutes(suite.server.gateway.feed, suite.server.gateway.jobs, { heartbeatMs: 20 }));
     const res = await app.request(`/workspaces/${workspace}/jobs/quiet/events`);
     expect(res.status).toBe(200);
     const events: ServerSentEvent[] = [];

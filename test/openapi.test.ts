@@ -12,23 +12,30 @@ import type {
   ResponseObject,
   SchemaObject,
 } from 'openapi3-ts/oas31';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessControl } from '../src/access/index.js';
 import type { StatusEventFeed } from '../src/events/feed.js';
 import type { JobsService } from '../src/jobs/service.js';
 import { jobEventRoutes } from '../src/rest/events.js';
 import { restApp } from '../src/rest/index.js';
 import { jobRoutes } from '../src/rest/jobs.js';
+import { discoveryRoutes } from '../src/rest/discovery.js';
 import { jobLogRoutes } from '../src/rest/logs.js';
+import { memberRoutes } from '../src/rest/members.js';
 import { referencePage } from '../src/rest/reference-page.js';
 import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, seedJob, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, useGateway, type HttpResult } from './support/gateway.js';
+import { startOidcIssuer, type OidcIssuer } from './support/oidc-issuer.js';
 import { reachStatus } from './support/lifecycle.js';
 import { SSEParser, type ServerSentEvent } from './support/sse.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+const MEMBERS = '/apis/entities/v2';
+const DISCOVERY = '/apis/auth/discovery';
+/** Paths under the jobs API are written relative to it; others in full. */
+const fullPath = (path: string) => (path.startsWith('/apis/') ? path : JOBS + path);
 
 /** An operation as the gateway documents it: its parameters listed, no `$ref` but to schemas. */
 type Operation = Omit<OperationObject, 'parameters' | 'requestBody' | 'responses'> & {
@@ -91,7 +98,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
   });
 
   const operation = (method: Method, path: string): Operation => {
-    const op = document.paths[JOBS + path]?.[method];
+    const op = document.paths[fullPath(path)]?.[method];
     if (!op) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
     return op;
   };
@@ -110,7 +117,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
   const documentedAnswer = (method: Method, path: string, status: number, what: string): ResponseObject => {
     const documented = operation(method, path).responses[String(status)];
     expect(documented, `${what}: a status the document does not list`).toBeDefined();
-    answered.add(`${method} ${path} ${status}`);
+    answered.add(`${method} ${fullPath(path)} ${status}`);
     return documented;
   };
 
@@ -139,8 +146,9 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     url: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    base = suite.base,
   ): Promise<HttpResult> {
-    const res = await http(suite.base, method.toUpperCase(), JOBS + url, body, headers);
+    const res = await http(base, method.toUpperCase(), fullPath(url), body, headers);
     const what = `${method.toUpperCase()} ${path} answered ${res.status} ${res.text.slice(0, 300)}`;
     const op = operation(method, path);
     expectJsonAnswer(documentedAnswer(method, path, res.status, what), res, what);
@@ -163,9 +171,10 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     path: string,
     url: string,
     headers: Record<string, string> = {},
+    base = suite.base,
   ): Promise<HttpResult & { events: ServerSentEvent[] }> {
     const abort = new AbortController();
-    const res = await fetch(suite.base + JOBS + url, {
+    const res = await fetch(base + fullPath(url), {
       headers: { accept: 'text/event-stream', ...headers },
       signal: abort.signal,
     });
@@ -219,12 +228,21 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     const [jobs, feed] = [{} as JobsService, {} as StatusEventFeed];
     const template = (r: { method: string; path: string }) =>
       `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`;
-    const routes = [jobRoutes(jobs), jobEventRoutes(feed, jobs), jobLogRoutes(jobs)].flatMap((app) =>
-      app.routes.map((r) => template({ ...r, path: JOBS + r.path })),
+    const access = {} as AccessControl;
+    const apis = [
+      ...[jobRoutes(jobs), jobEventRoutes(feed, jobs), jobLogRoutes(jobs)].map((app) => ({
+        root: JOBS,
+        app,
+      })),
+      { root: MEMBERS, app: memberRoutes(access) },
+      { root: '/apis/auth', app: discoveryRoutes(access) },
+    ];
+    const routes = apis.flatMap(({ root, app }) =>
+      app.routes.filter((r) => r.method !== 'ALL').map((r) => template({ ...r, path: root + r.path })),
     );
     // Those are all the API routes the REST door mounts.
-    const mounted = restApp(jobs, feed, {} as AccessControl)
-      .routes.filter((r) => r.path.startsWith(`${JOBS}/`) && r.method !== 'ALL')
+    const mounted = restApp(jobs, feed, access)
+      .routes.filter((r) => r.path.startsWith('/apis/') && r.method !== 'ALL')
       .map(template);
     expect([...new Set(mounted)].sort()).toEqual([...new Set(routes)].sort());
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
@@ -520,10 +538,134 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       expect((await events('watched', '?after=nonsense')).status).toBe(422);
     });
 
+    it('members: list 200; add 201, 409, 413, 415, 422; replace 200, 404, 409, 413, 415, 422; remove 200, 404, 409', async () => {
+      const ws = uniqueWorkspace();
+      const members = `${MEMBERS}/workspaces/${ws}/members`;
+      const MEMBERS_PATH = `${MEMBERS}/workspaces/{workspace}/members`;
+      const MEMBER_PATH = `${MEMBERS_PATH}/{principal_id}`;
+      const add = (body: unknown, headers?: Record<string, string>) =>
+        call('post', MEMBERS_PATH, members, body, headers);
+      const replace = (who: string, body: unknown, headers?: Record<string, string>) =>
+        call('put', MEMBER_PATH, `${members}/${who}`, body, headers);
+
+      expect((await add({ principal: 'ann@example.com', roles: ['Admin'] })).status).toBe(201);
+      expect((await add({ principal: 'bob@example.com' })).body.roles).toEqual(['Editor']);
+      expect((await add({ principal: 'bob@example.com' })).status).toBe(409);
+      expect((await add({ principal: 'x', roles: ['Owner'] })).status).toBe(422);
+      expect((await add('who', TEXT_HEADERS)).status).toBe(415);
+      expect((await add({ principal: 'x'.repeat(2 << 20) })).status).toBe(413);
+      const listed = await call('get', MEMBERS_PATH, members);
+      expect(listed.status).toBe(200);
+      expect(listed.body.data.map((m: { principal: string }) => m.principal)).toEqual([
+        'ann@example.com',
+        'bob@example.com',
+      ]);
+
+      expect((await replace('bob@example.com', { roles: ['Viewer'] })).status).toBe(200);
+      expect((await replace('nobody@example.com', { roles: ['Viewer'] })).status).toBe(404);
+      expect((await replace('ann@example.com', { roles: ['Viewer'] })).status).toBe(409);
+      expect((await replace('bob@example.com', { roles: [] })).status).toBe(422);
+      expect((await replace('bob@example.com', 'Viewer', TEXT_HEADERS)).status).toBe(415);
+      expect((await replace('bob@example.com', { roles: ['x'.repeat(2 << 20)] })).status).toBe(413);
+
+      const remove = (who: string) => call('delete', MEMBER_PATH, `${members}/${who}`);
+      expect((await remove('ann@example.com')).status).toBe(409);
+      expect((await remove('bob@example.com')).status).toBe(200);
+      expect((await remove('bob@example.com')).status).toBe(404);
+    });
+
+    it('discovery: 200', async () => {
+      const res = await call('get', DISCOVERY, DISCOVERY);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ auth_enabled: false });
+    });
+
+    describe('with access control on', () => {
+      let issuer: OidcIssuer;
+      let downIssuer: OidcIssuer;
+      beforeAll(async () => {
+        [issuer, downIssuer] = await Promise.all([startOidcIssuer(), startOidcIssuer()]);
+        downIssuer.setAvailable(false);
+      });
+      afterAll(async () => {
+        await issuer?.close();
+        await downIssuer?.close();
+      });
+      const secured = useGateway(kind, {
+        executor: false,
+        get access() {
+          return issuer.accessSettings();
+        },
+      });
+      const unreachable = useGateway(kind, {
+        executor: false,
+        get access() {
+          return downIssuer.accessSettings();
+        },
+      });
+
+      /** Every secured operation, with a URL for it (any workspace, job and step names). */
+      const securedOperations = () =>
+        Object.entries(document.paths).flatMap(([path, methods]) =>
+          Object.entries(methods)
+            .filter(([, op]) => op.security !== undefined)
+            .map(([method, op]) => ({
+              method: method as Method,
+              path,
+              url: path.replace(/\{\w+\}/g, 'someone'),
+              op,
+            })),
+        );
+
+      const ask = (
+        { method, path, url }: { method: Method; path: string; url: string },
+        headers: Record<string, string>,
+        base: string,
+      ) =>
+        path.endsWith('/events')
+          ? callStream(path, url, headers, base)
+          : call(method, path, url, method === 'get' || method === 'delete' ? undefined : {}, headers, base);
+
+      it('documents the bearer scheme on every operation but discovery', () => {
+        expect(document.components).toHaveProperty(
+          'securitySchemes.HTTPBearer',
+          expect.objectContaining({
+            type: 'http',
+            scheme: 'bearer',
+          }),
+        );
+        expect(securedOperations()).toHaveLength(
+          Object.values(document.paths).flatMap((methods) => Object.keys(methods)).length - 1,
+        );
+        expect(document.paths[DISCOVERY].get?.security).toBeUndefined();
+      });
+
+      it('every secured operation: 401 without a token, 403 with a token of no scope, 503 without the provider', async () => {
+        const noScope = await issuer.mint({ scope: '' });
+        const unreachableToken = await downIssuer.mint();
+        for (const target of securedOperations()) {
+          const what = `${target.method} ${target.path}`;
+          const missing = await ask(target, {}, secured.base);
+          expect(missing.status, what).toBe(401);
+          expect(missing.headers.get('www-authenticate'), what).toBe('Bearer');
+          const refused = await ask(target, { authorization: `Bearer ${noScope}` }, secured.base);
+          expect(refused.status, what).toBe(403);
+          const down = await ask(target, { authorization: `Bearer ${unreachableToken}` }, unreachable.base);
+          expect(down.status, what).toBe(503);
+        }
+      });
+
+      it('discovery: 200 with the provider, 503 without it', async () => {
+        const res = await call('get', DISCOVERY, DISCOVERY, undefined, {}, secured.base);
+        expect(res.body).toMatchObject({ auth_enabled: true, oidc: { issuer: issuer.url } });
+        expect((await call('get', DISCOVERY, DISCOVERY, undefined, {}, unreachable.base)).status).toBe(503);
+      });
+    });
+
     it('every documented answer of every operation was received above', () => {
       const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
         Object.entries(methods).flatMap(([method, op]) =>
-          Object.keys(op.responses).map((status) => `${method} ${path.slice(JOBS.length)} ${status}`),
+          Object.keys(op.responses).map((status) => `${method} ${path} ${status}`),
         ),
       );
       expect(documented.filter((answer) => !answered.has(answer))).toEqual([]);

@@ -43,9 +43,17 @@ import type { AccessSettings } from './settings.js';
 import { bearerToken, TokenVerifier, type TokenVerifierOptions } from './tokens.js';
 
 export * from './errors.js';
+export { AccessEnded, LiveAccess } from './live.js';
 export { workspaceMemberInput, workspaceMemberUpdate, type WorkspaceMember } from './members.js';
-export { OPERATIONS, WORKSPACE_ROLES, type Operation, type Role, type WorkspaceRole } from './policy.js';
-export { ANONYMOUS, type Principal } from './principal.js';
+export {
+  OPERATIONS,
+  operationsToCreate,
+  WORKSPACE_ROLES,
+  type Operation,
+  type Role,
+  type WorkspaceRole,
+} from './policy.js';
+export { actorOf, ANONYMOUS, type Principal } from './principal.js';
 export { defaultAccessSettings, type AccessSettings } from './settings.js';
 
 export interface AccessControlOptions {

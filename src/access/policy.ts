@@ -29,6 +29,17 @@ export const OPERATIONS = [
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/**
+ * What creating a job takes: `jobs.create`, and `jobs.runSubprocess` when any of its steps is a
+ * `subprocess` step, whose command would run on the gateway's own host.
+ */
+export function operationsToCreate(
+  steps: readonly { executor?: { provider?: string } }[] | undefined,
+): Operation[] {
+  const onHost = steps?.some((step) => step.executor?.provider === 'subprocess') ?? false;
+  return onHost ? ['jobs.create', 'jobs.runSubprocess'] : ['jobs.create'];
+}
+
 interface OperationRule {
   /** Completes "may not …" in a refusal. */
   does: string;

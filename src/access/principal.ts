@@ -13,3 +13,7 @@ export interface Principal {
 
 /** The caller when auth is disabled: every check allows it. With auth enabled it may do nothing. */
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', id: 'anonymous', scopes: [] });
+
+/** Whom status events record as having caused a change: null when nobody is authenticated (auth off). */
+export const actorOf = (principal: Principal): string | null =>
+  principal.kind === 'authenticated' ? principal.id : null;

@@ -18,6 +18,8 @@ export interface StatusEvent {
   status: JobStatus;
   previousStatus: JobStatus | null;
   occurredAt: Date;
+  /** Who caused the change: the caller's principal; null for the system's own changes and with auth off. */
+  actor: string | null;
 }
 
 /** Which events a subscriber wants: one job's, or a whole workspace's. */
@@ -35,6 +37,7 @@ const eventColumns = {
   status: jobStatusEvents.status,
   previousStatus: jobStatusEvents.previousStatus,
   occurredAt: jobStatusEvents.occurredAt,
+  actor: jobStatusEvents.actor,
 };
 
 /** A row as selected by `eventColumns`: the event before its cursor is encoded. */
@@ -51,6 +54,7 @@ const toEvent = (row: EventRow): StatusEvent => {
     status: row.status,
     previousStatus: row.previousStatus,
     occurredAt: row.occurredAt,
+    actor: row.actor,
   };
 };
 

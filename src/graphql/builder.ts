@@ -3,14 +3,18 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ZodPlugin from '@pothos/plugin-zod';
 import { argumentValidationError } from './argument-errors.js';
+import { authScopes, refusalOf, type AccessNeed } from './auth-scopes.js';
 import type { GraphQLContext } from './context.js';
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  /** `may`: the caller may do these operations of the access policy in this workspace. */
+  AuthScopes: { may: AccessNeed };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
@@ -21,13 +25,23 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
   };
 }>({
-  // Errors first, so a failed argument validation can become a typed `ValidationError` result.
-  plugins: [ErrorsPlugin, ZodPlugin, RelayPlugin, DataloaderPlugin],
+  // Errors first, so a refusal can become a typed `NotAuthorizedError` result and a failed
+  // argument validation a typed `ValidationError`; then auth, so nothing runs before it.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, ZodPlugin, RelayPlugin, DataloaderPlugin],
   defaultFieldNullability: false,
   errors: {
     unsafelyHandleInputErrors: true,
     defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
     defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+  },
+  scopeAuth: {
+    // Subscriptions are checked once, before their first event; live-access.ts keeps checking.
+    authorizeOnSubscribe: true,
+    // The access check throws its refusal; it becomes the field's error (refusalOf), not a crash.
+    treatErrorsAsUnauthorized: true,
+    cacheKey: (need) => JSON.stringify(need),
+    authScopes,
+    unauthorizedError: (_parent, _context, info, result) => refusalOf(result.failure, info),
   },
   zod: {
     validationError: argumentValidationError,

@@ -1,7 +1,8 @@
-/** What every resolver gets: the domain's service and event feed, and nothing of the database. */
-import type { AccessControl } from '../access/index.js';
+/** What every resolver gets: the domain's service and event feed, the caller, and nothing of the database. */
+import { ANONYMOUS, type AccessControl, type Principal } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
+import { LiveAccess } from '../access/live.js';
 
 /** What the GraphQL doors are built from. */
 export interface GraphQLDeps {
@@ -13,13 +14,25 @@ export interface GraphQLDeps {
 export interface GraphQLContext {
   jobs: JobsService;
   feed: StatusEventFeed;
+  access: AccessControl;
+  /** Who is calling: from the request's `Authorization` header or the connection's `connection_init`. */
+  principal: Principal;
+  /** Re-checks open subscriptions' right to read while they run. */
+  live: LiveAccess;
 }
 
 /**
  * A fresh context: one per HTTP request, one per WebSocket operation. The batch loaders of the
- * dataloader plugin are kept per context object and made on first use, so they are request-scoped,
- * and an idle subscription, which keeps its context for its whole life, holds none.
+ * dataloader plugin and the auth scope results are kept per context object and made on first
+ * use, so they are request-scoped, and an idle subscription, which keeps its context for its
+ * whole life, holds none.
  */
-export function createContext(deps: GraphQLDeps): GraphQLContext {
-  return { jobs: deps.jobs, feed: deps.feed };
+export function createContext(deps: GraphQLDeps, principal: Principal = ANONYMOUS): GraphQLContext {
+  return {
+    jobs: deps.jobs,
+    feed: deps.feed,
+    access: deps.access,
+    principal,
+    live: LiveAccess.of(deps.access),
+  };
 }

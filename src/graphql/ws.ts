@@ -4,15 +4,27 @@
  *   4400 invalid message · 4401 subscribe before connection_ack · 4406 wrong subprotocol ·
  *   4408 no connection_init in time · 4409 an operation id already in use ·
  *   4429 a second connection_init · 1009 a message larger than WS_MAX_PAYLOAD_BYTES (ws).
+ * With access control on, the caller's token comes in the `connection_init` payload
+ * (`{"Authorization": "Bearer …"}`): a missing or bad one closes the socket with 4403, as does the
+ * token expiring later; an identity provider that cannot be reached closes it with 1013 (try again later).
  */
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { Context as ConnectionContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  ANONYMOUS,
+  AuthenticationError,
+  IdentityProviderUnavailableError,
+  type Principal,
+} from '../access/index.js';
+import { connectionAuthorization } from './access-errors.js';
 import { createContext, type GraphQLDeps } from './context.js';
 import { maskGraphQLError } from './error-mask.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
+import { unstorableVariables } from './storable-input.js';
 
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 export const GRAPHQL_PATH = '/graphql';
@@ -54,6 +66,13 @@ class OperationCache {
   }
 }
 
+/** `extensions.http` is for HTTP responses (Yoga reads and drops it); a WebSocket has no status. */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  if (!error.extensions.http) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
+}
+
 /** As on HTTP: an error the schema did not mean to show becomes "Unexpected error." (or SERVICE_UNAVAILABLE). */
 function masked(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
@@ -63,9 +82,28 @@ function masked(result: ExecutionResult): ExecutionResult {
       const shown = maskGraphQLError(error) as GraphQLError;
       if (shown !== error && shown.extensions.code !== 'SERVICE_UNAVAILABLE')
         console.error('Unexpected error in a GraphQL operation over WebSocket:', error);
-      return shown;
+      return withoutHttp(shown);
     }),
   };
+}
+
+/** The close code of a refused or expired token (graphql-ws's "Forbidden"). */
+export const TOKEN_REFUSED_CLOSE_CODE = 4403;
+/** The identity provider could not be reached to check the token (WebSocket's "Try Again Later"). */
+export const TRY_AGAIN_LATER_CLOSE_CODE = 1013;
+/** setTimeout's longest delay; a token valid for longer is looked at again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes `socket` when the token it was opened with expires. */
+function closeAtExpiry(socket: WebSocket, expiresAt: Date) {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAt.getTime() - Date.now();
+    if (left <= 0) return socket.close(TOKEN_REFUSED_CLOSE_CODE, 'The token has expired.');
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** ws emits these when the peer breaks the WebSocket protocol (e.g. 1009); ws has already closed the socket with the right code. */
@@ -86,11 +124,32 @@ export function attachGraphQLWebSocket(
 ) {
   const limits = { ...defaultGraphQLWebSocketOptions, ...options };
   const operations = new OperationCache();
+  // Each connection's caller, from its connection_init; kept only with access control on.
+  const principals = new WeakMap<ConnectionContext, Principal>();
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD_BYTES });
   const disposable = useServer(
     {
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
       schema,
+      onConnect: async (ctx) => {
+        if (!deps.access.enabled) return true;
+        const { socket } = ctx.extra as { socket: WebSocket };
+        try {
+          const principal = await deps.access.authenticate(connectionAuthorization(ctx.connectionParams));
+          principals.set(ctx, principal);
+          if (principal.expiresAt) closeAtExpiry(socket, principal.expiresAt);
+          return true;
+        } catch (error) {
+          if (error instanceof AuthenticationError) return false; // graphql-ws closes with 4403
+          if (!(error instanceof IdentityProviderUnavailableError)) throw error;
+          console.error(`Identity provider unavailable: ${error.detail}`);
+          socket.close(
+            TRY_AGAIN_LATER_CLOSE_CODE,
+            'The identity provider is unavailable; try again shortly.',
+          );
+          return false;
+        }
+      },
       onSubscribe: (ctx, _id, params) => {
         // graphql-ws has already reserved this id in ctx.subscriptions, so it counts itself. Over
         // the bound, the operation gets an `error` message and the connection and its other
@@ -106,12 +165,14 @@ export function attachGraphQLWebSocket(
         // A syntax or validation error is the operation's error, not the connection's.
         const { document, errors } = operations.get(params.query);
         if (!document || errors.length) return [...errors];
+        const unstorable = unstorableVariables(params.variables);
+        if (unstorable) return [unstorable];
         return {
           schema,
           document,
           operationName: params.operationName,
           variableValues: params.variables,
-          contextValue: createContext(deps),
+          contextValue: createContext(deps, principals.get(ctx) ?? ANONYMOUS),
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) => masked(result),

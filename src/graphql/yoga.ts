@@ -1,5 +1,6 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
 import { maskGraphQLError, serviceUnavailableStatus } from './error-mask.js';
 import { yogaLimitPlugins } from './limits.js';
@@ -31,7 +32,9 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     // the database being unavailable is a SERVICE_UNAVAILABLE error (error-mask.ts).
     maskedErrors: { maskError: maskGraphQLError },
     logging: 'warn',
-    context: () => createContext(deps),
+    // The caller, from the `Authorization` header (GraphQL over SSE sends it too); a missing or
+    // bad token is answered before anything runs: UNAUTHENTICATED, HTTP 401.
+    context: async ({ request }) => createContext(deps, await authenticateRequest(deps.access, request)),
     plugins: [...yogaLimitPlugins, serviceUnavailableStatus],
   });
 }

@@ -17,6 +17,15 @@ import type { ExecutorProvider } from './spec.js';
 
 export type JobRecord = JobRow & { steps: JobStepRow[] };
 
+/** Which workspaces a listing covers: one, any of several (none: nothing), or undefined for all. */
+export type Workspaces = string | readonly string[] | undefined;
+
+function inWorkspaces(workspaces: Workspaces): SQL | undefined {
+  if (workspaces === undefined) return undefined;
+  if (typeof workspaces === 'string') return eq(jobs.workspace, workspaces);
+  return workspaces.length > 0 ? inArray(jobs.workspace, [...workspaces]) : sql`false`;
+}
+
 export async function findJob(
   db: Database,
   workspace: string,
@@ -79,6 +88,8 @@ export interface StatusChange {
     previousStatus: JobStatus | null;
     status: JobStatus;
     occurredAt: Date;
+    /** Who asked for the change; null for the system's own. */
+    actor: string | null;
   };
 }
 
@@ -153,6 +164,7 @@ const insertStatusEvent = (db: Database, event: StatusEventValues) =>
     status: event.status,
     previousStatus: event.previousStatus,
     occurredAt: event.occurredAt,
+    actor: event.actor,
   });
 
 export async function appendStatusEvent(db: Database, event: StatusEventValues): Promise<void> {
@@ -172,9 +184,9 @@ const columnOf = (field: SortField | JobFilterField) => jobs[JOB_ROW_KEYS[field]
 /** The SQL comparison each bound of a time range makes. */
 const boundConditions = { gte, lte, gt, lt } satisfies Record<TimeBound, unknown>;
 
-export function jobFilterConditions(workspace: string, filter: JobListFilter): SQL {
+export function jobFilterConditions(workspaces: Workspaces, filter: JobListFilter): SQL {
   return and(
-    eq(jobs.workspace, workspace),
+    inWorkspaces(workspaces),
     ...JOB_LIST_FILTER_FIELDS.map((field) => {
       const values = filter[field];
       return values && inArray(columnOf(field), values);
@@ -191,10 +203,10 @@ export function jobFilterConditions(workspace: string, filter: JobListFilter): S
 /** One page of jobs and the total matching; ties are broken by id so paging never repeats a job. */
 export async function listJobs(
   db: Database,
-  workspace: string,
+  workspaces: Workspaces,
   query: JobListQuery,
 ): Promise<{ rows: JobRow[]; total: number }> {
-  const where = jobFilterConditions(workspace, query.filter);
+  const where = jobFilterConditions(workspaces, query.filter);
   const direction = query.sort.descending ? desc : asc;
   const [rows, [counted]] = await Promise.all([
     db
@@ -210,8 +222,8 @@ export async function listJobs(
 }
 
 export interface StepListQuery {
-  /** Undefined means every workspace (the API's `-`). */
-  workspace?: string;
+  /** Undefined means every workspace (the API's `-`); a list, any of those. */
+  workspace?: Workspaces;
   /** Undefined means every job (the API's `-`). */
   jobName?: string;
   status?: JobStatus[];
@@ -231,7 +243,7 @@ export async function listSteps(
   query: StepListQuery,
 ): Promise<{ rows: StepWithJob[]; total: number }> {
   const where = and(
-    query.workspace !== undefined ? eq(jobs.workspace, query.workspace) : undefined,
+    inWorkspaces(query.workspace),
     query.jobName !== undefined ? eq(jobs.name, query.jobName) : undefined,
     query.status ? inArray(jobSteps.status, query.status) : undefined,
     query.provider !== undefined ? sql`${jobSteps.executor}->>'provider' = ${query.provider}` : undefined,

@@ -29,6 +29,12 @@ import * as repo from './repository.js';
 import type { JobRecord, JobListQuery } from './repository.js';
 import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
 
+/**
+ * The principal on whose behalf a change is made, recorded on its status event; null (or absent)
+ * for the system's own changes (the executor, the orphan sweep) and when access control is off.
+ */
+export type Actor = string | null;
+
 export class JobsService {
   constructor(
     private readonly db: Database,
@@ -37,7 +43,8 @@ export class JobsService {
     private readonly onStatusCommitted: () => void = () => {},
   ) {}
 
-  async create(workspace: string, request: CreateJobRequest): Promise<JobRecord> {
+  /** With an actor, the job's `ownership.created_by` names it, whatever the request said. */
+  async create(workspace: string, request: CreateJobRequest, actor: Actor = null): Promise<JobRecord> {
     this.checkProfiles(request);
     const now = new Date();
     const job: JobRow = {
@@ -52,7 +59,7 @@ export class JobsService {
       status: 'created',
       statusDetails: {},
       errorDetails: null,
-      ownership: request.ownership ?? {},
+      ownership: actor ? { ...request.ownership, created_by: actor } : (request.ownership ?? {}),
       customFields: request.custom_fields ?? {},
       createdAt: now,
       updatedAt: now,
@@ -76,7 +83,13 @@ export class JobsService {
       if (!(await repo.insertJob(tx, job, steps))) {
         throw new JobAlreadyExistsError(workspace, job.name);
       }
-      await repo.appendStatusEvent(tx, { job, previousStatus: null, status: 'created', occurredAt: now });
+      await repo.appendStatusEvent(tx, {
+        job,
+        previousStatus: null,
+        status: 'created',
+        occurredAt: now,
+        actor,
+      });
     });
     this.onStatusCommitted();
     return { ...job, steps };
@@ -95,8 +108,11 @@ export class JobsService {
     return repo.findJobsByIds(this.db, ids);
   }
 
-  async list(workspace: string, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
-    const { rows, total } = await repo.listJobs(this.db, workspace, query);
+  async list(
+    workspaces: repo.Workspaces,
+    query: JobListQuery,
+  ): Promise<{ jobs: JobRecord[]; total: number }> {
+    const { rows, total } = await repo.listJobs(this.db, workspaces, query);
     return { jobs: await repo.withSteps(this.db, rows), total };
   }
 
@@ -121,16 +137,16 @@ export class JobsService {
     return logs.pageLogs(this.db, job.id, query);
   }
 
-  pause(workspace: string, name: string) {
-    return this.applyAction('pause', workspace, name);
+  pause(workspace: string, name: string, actor: Actor = null) {
+    return this.applyAction('pause', workspace, name, actor);
   }
 
-  resume(workspace: string, name: string) {
-    return this.applyAction('resume', workspace, name);
+  resume(workspace: string, name: string, actor: Actor = null) {
+    return this.applyAction('resume', workspace, name, actor);
   }
 
-  cancel(workspace: string, name: string) {
-    return this.applyAction('cancel', workspace, name);
+  cancel(workspace: string, name: string, actor: Actor = null) {
+    return this.applyAction('cancel', workspace, name, actor);
   }
 
   /** Deletes a job in a terminal status; its status history stays for replaying watchers. */
@@ -157,7 +173,7 @@ export class JobsService {
     jobName: string,
     stepName: string,
     update: StepStatusUpdate,
-    { expected }: { expected?: readonly JobStatus[] } = {},
+    { expected, actor = null }: { expected?: readonly JobStatus[]; actor?: Actor } = {},
   ): Promise<JobStepRow> {
     const { step, jobChanged } = await this.db.transaction(async (tx) => {
       const job = await repo.lockJob(tx, workspace, jobName);
@@ -182,7 +198,13 @@ export class JobsService {
       };
       if (outcome.job) {
         change.job = { id: job.id, changes: { ...outcome.job, updatedAt: now } };
-        change.event = { job, previousStatus: job.status, status: outcome.job.status, occurredAt: now };
+        change.event = {
+          job,
+          previousStatus: job.status,
+          status: outcome.job.status,
+          occurredAt: now,
+          actor,
+        };
       }
       await repo.saveStatusChange(tx, change);
       return { step, jobChanged: outcome.job !== undefined };
@@ -195,6 +217,7 @@ export class JobsService {
     action: Exclude<JobAction, 'delete'>,
     workspace: string,
     name: string,
+    actor: Actor,
   ): Promise<JobRecord> {
     const { record, changed } = await this.db.transaction(async (tx) => {
       const record = await repo.lockJob(tx, workspace, name);
@@ -225,7 +248,7 @@ export class JobsService {
       await repo.saveStatusChange(tx, {
         steps: moved.map((step) => ({ id: step.id, changes: { status: step.status, updatedAt: now } })),
         job: { id: job.id, changes: { status: outcome.to, updatedAt: now } },
-        event: { job, previousStatus: job.status, status: outcome.to, occurredAt: now },
+        event: { job, previousStatus: job.status, status: outcome.to, occurredAt: now, actor },
       });
       return { record: { ...record, status: outcome.to, updatedAt: now }, changed: true };
     });

@@ -94,6 +94,8 @@ export const jobStatusEvents = pgTable(
     status: text('status').$type<JobStatus>().notNull(),
     previousStatus: text('previous_status').$type<JobStatus>(),
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The principal whose request caused the change; null for the system's own changes and with auth off. */
+    actor: text('actor'),
   },
   (t) => [
     index('job_status_events_xid_id_idx').on(t.xid, t.id),

@@ -1,12 +1,14 @@
 /**
- * What a gateway process claims before it opens its database: its port and, on PGlite, its data
- * directory. Either being taken stops start-up at once with one line saying so (a StartupError),
- * rather than a failure seconds later from deep inside a library.
+ * What a gateway process checks and claims before it opens its database: that its address is safe
+ * to listen on with its access settings, its port and, on PGlite, its data directory. A problem
+ * stops start-up at once with one line saying so (a StartupError), rather than a failure seconds
+ * later from deep inside a library.
  */
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { AccessSettings } from '../access/settings.js';
 
 /** A start-up failure whose message is the whole story: printed as one line, never with a stack. */
 export class StartupError extends Error {}
@@ -137,4 +139,38 @@ function isAlive(pid: number): boolean {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether `host` accepts connections from this machine only. */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return (
+    address === 'localhost' || address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address)
+  );
+}
+
+/**
+ * Safe by default: with access control off, anyone who reaches the port may read and change every
+ * job and have the gateway run commands, so a non-loopback address is refused unless a layer in
+ * front is said to authenticate. Returns the warnings to print at start for settings that are
+ * allowed but risky.
+ */
+export function checkExposure(host: string, auth: AccessSettings): string[] {
+  const warnings: string[] = [];
+  if (!auth.enabled && !isLoopback(host)) {
+    if (!auth.allowUnauthenticatedNetwork) {
+      throw new StartupError(
+        `Refusing to listen on ${host} with access control off (NMP_AUTH_ENABLED is not true): anyone who can reach it could change every job and run commands on this host. Set NMP_AUTH_ENABLED=true, or HOST=127.0.0.1, or NMP_AUTH_ALLOW_UNAUTHENTICATED_NETWORK=true if a layer in front authenticates every request.`,
+      );
+    }
+    warnings.push(
+      `WARNING: access control is off (NMP_AUTH_ENABLED is not true) and the gateway listens on ${host} (NMP_AUTH_ALLOW_UNAUTHENTICATED_NETWORK=true): only a layer in front that authenticates keeps anyone who reaches it from changing every job and running commands on this host.`,
+    );
+  }
+  if (auth.enabled && auth.allowUnsignedJwt) {
+    warnings.push(
+      'WARNING: NMP_AUTH_ALLOW_UNSIGNED_JWT=true: unsigned (alg: none) tokens are accepted, so anyone can claim any identity; for local development only.',
+    );
+  }
+  return warnings;
 }

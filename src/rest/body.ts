@@ -1,6 +1,6 @@
 /** Reading JSON request bodies the way FastAPI does: empty is missing, bad JSON is a 422. */
 import type { Context } from 'hono';
-import { RequestValidationError } from './validation.js';
+import { rejectUnstorable, RequestValidationError } from './validation.js';
 
 export class UnsupportedMediaTypeError extends Error {
   constructor(readonly contentType: string) {
@@ -16,8 +16,9 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   if (text.trim() === '') return undefined;
   const contentType = c.req.header('content-type') ?? '';
   if (contentType !== '' && !isJson(contentType)) throw new UnsupportedMediaTypeError(contentType);
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
     throw new RequestValidationError([
@@ -30,6 +31,8 @@ export async function readJsonBody(c: Context): Promise<unknown> {
       },
     ]);
   }
+  rejectUnstorable(body, 'body');
+  return body;
 }
 
 /** A body that the schema requires: absent is FastAPI's "Field required" at `body`. */

@@ -1,6 +1,14 @@
 /** Domain errors to the upstream API's status codes and `{"detail": …}` bodies. */
 import type { Context } from 'hono';
 import { databaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js';
+import {
+  AuthenticationError,
+  IdentityProviderUnavailableError,
+  LastAdminError,
+  MemberAlreadyExistsError,
+  MemberNotFoundError,
+  PermissionDeniedError,
+} from '../access/index.js';
 import { InvalidCursorError } from '../events/cursor.js';
 import {
   InvalidJobSpecError,
@@ -18,6 +26,18 @@ import { RequestValidationError } from './validation.js';
 const NO_RETRY = { 'x-should-retry': 'false' };
 
 export function restError(error: Error, c: Context): Response {
+  if (error instanceof AuthenticationError) {
+    return c.json({ detail: error.message }, 401, { 'www-authenticate': error.challenge });
+  }
+  if (error instanceof PermissionDeniedError) return c.json({ detail: error.message }, 403);
+  if (error instanceof IdentityProviderUnavailableError) {
+    console.error(`Identity provider unavailable: ${error.detail}`);
+    return c.json({ detail: error.message }, 503, { 'retry-after': '5' });
+  }
+  if (error instanceof MemberNotFoundError) return c.json({ detail: error.message }, 404);
+  if (error instanceof MemberAlreadyExistsError || error instanceof LastAdminError) {
+    return c.json({ detail: error.message }, 409, NO_RETRY);
+  }
   if (error instanceof RequestValidationError) return c.json({ detail: error.detail }, 422);
   if (error instanceof JobNotFoundError || error instanceof StepNotFoundError) {
     return c.json({ detail: error.message }, 404);

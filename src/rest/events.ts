@@ -3,6 +3,8 @@
  * events. First its current state, or with `Last-Event-ID` (or `?after=`) every change after
  * that cursor; then every change live, until a terminal status ends the stream.
  */
+import type { AccessEnv } from './access.js';
+import { AccessEnded } from '../access/index.js';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
@@ -43,6 +45,7 @@ const streamJobEvents = createRoute({
     'Stream Job Events',
     'Stream a job’s status changes as server-sent events: first its current status (with a cursor, ' +
       'every change after it), then each change as it happens, until a terminal status ends the stream.',
+    'jobs.read',
   ),
   request: {
     params: jobPath,
@@ -82,7 +85,7 @@ export function jobEventRoutes(
   feed: StatusEventFeed,
   jobs: JobsService,
   { heartbeatMs = 15_000 }: JobEventStreamOptions = {},
-): OpenAPIHono {
+): OpenAPIHono<AccessEnv> {
   const app = operationsRouter();
 
   app.openapi(streamJobEvents, async (c) => {
@@ -94,13 +97,20 @@ export function jobEventRoutes(
     if (opened.kind === 'not-found') throw new JobNotFoundError(workspace, name);
     // Nothing will ever follow: 204 is how SSE tells an EventSource to stop reconnecting.
     if (opened.kind === 'ended') return c.body(null, 204);
-    const { events } = opened;
+    // A caller who loses the right to read (a role removed, the token expired) is told, and the stream ends.
+    const events = c.var.caller.whileAllowedToRead(workspace, opened.events);
 
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => void events.return?.());
       const heartbeat = setInterval(() => void stream.write(': keep-alive\n\n'), heartbeatMs);
       try {
-        for await (const event of events) await writeStatus(stream, event);
+        for await (const event of events) {
+          if (event instanceof AccessEnded) {
+            await stream.writeSSE({ event: 'error', data: JSON.stringify({ detail: event.error.message }) });
+            break;
+          }
+          await writeStatus(stream, event);
+        }
       } catch (error) {
         const expected = error instanceof SlowSubscriberError ? error : databaseUnavailable(error);
         if (!expected) console.error('Job event stream failed:', error);

@@ -1,5 +1,6 @@
 /**
- * The REST door: the upstream API under /apis/jobs/v2, with its limits and error format, and its
+ * The REST door: the upstream jobs API under /apis/jobs/v2, workspace members under
+ * /apis/entities/v2 and auth discovery, with their limits, access checks and error format, and their
  * documentation (`/openapi.json`, `/docs`), generated from the routes themselves.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -7,22 +8,29 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
+import { authenticate, type AccessEnv } from './access.js';
+import { AUTH_API_ROOT, discoveryRoutes } from './discovery.js';
 import { restError } from './errors.js';
 import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
 import { jobLogRoutes } from './logs.js';
+import { ENTITIES_API_ROOT, memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { JOBS_API_ROOT } from './operations.js';
 import { referencePage } from './reference-page.js';
+import { MAX_BODY_BYTES } from '../support/request-limits.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
-export { JOBS_API_ROOT };
+export { AUTH_API_ROOT, ENTITIES_API_ROOT, JOBS_API_ROOT };
 
 /** The page loads nothing from anywhere: no script, only its own inline style. */
 const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
 
-export function restApp(jobs: JobsService, feed: StatusEventFeed, _access: AccessControl): OpenAPIHono {
-  const app = new OpenAPIHono();
+export function restApp(
+  jobs: JobsService,
+  feed: StatusEventFeed,
+  access: AccessControl,
+): OpenAPIHono<AccessEnv> {
+  const app = new OpenAPIHono<AccessEnv>();
   app.use(
     '*',
     bodyLimit({
@@ -35,9 +43,14 @@ export function restApp(jobs: JobsService, feed: StatusEventFeed, _access: Acces
     }),
   );
 
+  // Every request to a secured API names its caller; each route then authorizes its operation.
+  for (const root of [JOBS_API_ROOT, ENTITIES_API_ROOT]) app.use(`${root}/*`, authenticate(access));
+
   app.route(JOBS_API_ROOT, jobRoutes(jobs));
   app.route(JOBS_API_ROOT, jobEventRoutes(feed, jobs));
   app.route(JOBS_API_ROOT, jobLogRoutes(jobs));
+  app.route(ENTITIES_API_ROOT, memberRoutes(access));
+  app.route(AUTH_API_ROOT, discoveryRoutes(access));
 
   const document = openApiDocument(app);
   const page = referencePage(document);

@@ -5,6 +5,8 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { operationsToCreate } from '../access/index.js';
+import { ALL_WORKSPACES, type AccessEnv } from './access.js';
 import { JOB_FILTER_FIELDS } from '../jobs/job-query.js';
 import { actionTable, type JobAction } from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
@@ -45,7 +47,21 @@ import {
 import { jobResponse, statusTree, stepResponse } from './serialize.js';
 
 /** `-` in a path segment means "all" on the controller routes. */
-const orAll = (segment: string) => (segment === '-' ? undefined : segment);
+const orAll = (segment: string) => (segment === ALL_WORKSPACES ? undefined : segment);
+
+/**
+ * The workspaces a listing covers: the path's, or for `-` those the caller may read (authorized
+ * before the handler ran); undefined means every workspace.
+ */
+const workspacesOf = (
+  workspace: string,
+  { readableWorkspaces }: AccessEnv['Variables'],
+): string | readonly string[] | undefined =>
+  workspace !== ALL_WORKSPACES
+    ? workspace
+    : readableWorkspaces === 'all'
+      ? undefined
+      : (readableWorkspaces ?? []);
 
 const listExecutionProfiles = createRoute({
   ...operation(
@@ -53,6 +69,7 @@ const listExecutionProfiles = createRoute({
     '/execution-profiles',
     'List Execution Profiles',
     'List the execution profiles (provider and profile) this gateway can run steps on.',
+    'jobs.read',
   ),
   // Documented even when empty, as every other operation's.
   parameters: [],
@@ -61,8 +78,15 @@ const listExecutionProfiles = createRoute({
 
 const createJobBody = jsonBody(createJobRequest);
 const createJob = createRoute({
-  ...operation('post', '/workspaces/{workspace}/jobs', 'Create Job', 'Create a platform job.'),
-  middleware: createJobBody.middleware,
+  ...operation(
+    'post',
+    '/workspaces/{workspace}/jobs',
+    'Create Job',
+    'Create a platform job. With access control on, a job with a `subprocess` step can only be created by a ' +
+      'PlatformAdmin: its commands run on the gateway’s host.',
+    'jobs.create',
+    createJobBody,
+  ),
   request: { params: workspacePath, body: createJobBody.body },
   responses: {
     ...answer(201, 'Successful Response', platformJobResponse),
@@ -77,14 +101,19 @@ const listJobs = createRoute({
     'get',
     '/workspaces/{workspace}/jobs',
     'List Jobs',
-    'List the platform jobs of a workspace, a page at a time.',
+    'List the platform jobs of a workspace, a page at a time; `-` as the workspace means every workspace ' +
+      'the caller may read.',
+    { across: 'jobs.read' },
   ),
-  request: { params: workspacePath, query: jobListQuery },
+  request: {
+    params: z.object({ workspace: z.string().describe('Workspace identifier, or `-` for all') }),
+    query: jobListQuery,
+  },
   responses: { ...ok(jobListResponse), ...unknownFilter, ...invalidQuery },
 });
 
 const getJob = createRoute({
-  ...operation('get', '/workspaces/{workspace}/jobs/{name}', 'Get Job', 'Get a platform job.'),
+  ...operation('get', '/workspaces/{workspace}/jobs/{name}', 'Get Job', 'Get a platform job.', 'jobs.read'),
   request: { params: jobPath },
   responses: { ...ok(platformJobResponse), ...notFound() },
 });
@@ -95,6 +124,7 @@ const deleteJob = createRoute({
     '/workspaces/{workspace}/jobs/{name}',
     'Delete Job',
     'Delete a platform job that has finished (completed, error or cancelled).',
+    'jobs.delete',
   ),
   request: { params: jobPath },
   responses: {
@@ -110,8 +140,14 @@ const canConflict = (action: JobAction) =>
 
 const actionRoute = (action: 'pause' | 'resume' | 'cancel', summary: string, description: string) =>
   createRoute({
-    ...operation('post', `/workspaces/{workspace}/jobs/{name}/${action}`, summary, description),
-    middleware: ignoredBody.middleware,
+    ...operation(
+      'post',
+      `/workspaces/{workspace}/jobs/{name}/${action}`,
+      summary,
+      description,
+      'jobs.control',
+      ignoredBody,
+    ),
     request: { params: jobPath, body: ignoredBody.body },
     responses: {
       ...ok(platformJobResponse),
@@ -135,6 +171,7 @@ const getJobStatus = createRoute({
     '/workspaces/{workspace}/jobs/{name}/status',
     'Get Job Status',
     'Get the status of a platform job and of each of its steps.',
+    'jobs.read',
   ),
   request: { params: jobPath },
   responses: { ...ok(jobStatusTree), ...notFound() },
@@ -145,7 +182,9 @@ const listJobSteps = createRoute({
     'get',
     '/workspaces/{workspace}/jobs/{name}/steps',
     'List Job Steps',
-    'List job steps for executors and controllers, oldest job first; `-` as the workspace or the job name means all.',
+    'List job steps for executors and controllers, oldest job first; `-` as the job name means all, and as ' +
+      'the workspace every workspace the caller may read.',
+    { across: 'jobs.read' },
   ),
   request: {
     params: z.object({
@@ -164,8 +203,9 @@ const updateStepStatus = createRoute({
     '/workspaces/{workspace}/jobs/{job}/steps/{name}/status',
     'Update Job Step Status',
     'Report the status of a step (for executors and controllers); the job follows its steps.',
+    'steps.report',
+    stepStatusBody,
   ),
-  middleware: stepStatusBody.middleware,
   request: {
     params: workspacePath.extend({
       job: z.string().describe('The job’s name'),
@@ -181,20 +221,26 @@ const updateStepStatus = createRoute({
   },
 });
 
-export function jobRoutes(jobs: JobsService): OpenAPIHono {
+export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
   const app = operationsRouter();
 
   app.openapi(listExecutionProfiles, (c) => c.json(jobs.profiles, 200));
 
   app.openapi(createJob, async (c) => {
-    const job = await jobs.create(c.req.valid('param').workspace, c.var.body);
+    const { workspace } = c.req.valid('param');
+    const { caller, body } = c.var;
+    // The route's own check was jobs.create; a step running on the gateway's host needs more.
+    for (const operation of operationsToCreate(body.platform_spec.steps)) {
+      await caller.authorize(workspace, operation);
+    }
+    const job = await jobs.create(workspace, body, caller.actor);
     return c.json(jobResponse(job), 201);
   });
 
   app.openapi(listJobs, async (c) => {
     const query = c.req.valid('query');
     const { filter, echo } = parseFilter(query, JOB_FILTER_FIELDS);
-    const { jobs: page, total } = await jobs.list(c.req.valid('param').workspace, {
+    const { jobs: page, total } = await jobs.list(workspacesOf(c.req.valid('param').workspace, c.var), {
       filter,
       sort: parseSort(query.sort),
       limit: query.page_size,
@@ -225,7 +271,9 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono {
   for (const { action, route } of actions) {
     app.openapi(route, async (c) => {
       const { workspace, name } = c.req.valid('param');
-      return c.json(jobResponse(await jobs[action](workspace, name)), 200);
+      // The routes of this loop differ in type, so `c` is not narrowed to AccessEnv by itself.
+      const { caller } = c.var as AccessEnv['Variables'];
+      return c.json(jobResponse(await jobs[action](workspace, name, caller.actor)), 200);
     });
   }
 
@@ -239,7 +287,7 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono {
     const query = c.req.valid('query');
     const { filter, echo } = parseFilter(query, STEP_FILTER_FIELDS);
     const { rows, total } = await jobs.listSteps({
-      workspace: orAll(workspace),
+      workspace: workspacesOf(workspace, c.var),
       jobName: orAll(name),
       status: filter.status,
       limit: query.page_size,
@@ -257,7 +305,9 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono {
 
   app.openapi(updateStepStatus, async (c) => {
     const { workspace, job: jobName, name } = c.req.valid('param');
-    const step = await jobs.updateStepStatus(workspace, jobName, name, c.var.body);
+    const step = await jobs.updateStepStatus(workspace, jobName, name, c.var.body, {
+      actor: c.var.caller.actor,
+    });
     return c.json(stepResponse(step, { workspace, name: jobName }), 200);
   });
 

@@ -4,6 +4,7 @@
  * newest ones; `step_id` keeps one step's lines. `next_page` and `prev_page` are cursors for the
  * neighbouring pages, null where there is nothing (yet) to read.
  */
+import type { AccessEnv } from './access.js';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { JobLogRow } from '../jobs/tables.js';
@@ -35,6 +36,7 @@ const getJobLogs = createRoute({
     'Get Job Logs',
     'Get what a job’s steps printed, oldest line first, a page at a time: `limit` lines from the start ' +
       'or from `page_cursor`, or the `tail` newest ones.',
+    'jobs.read',
   ),
   request: { params: jobPath, query: logQuery },
   responses: { ...ok(jobLogPage), ...notFound(), ...invalidQuery },
@@ -72,7 +74,7 @@ const logEntry = (row: JobLogRow, jobName: string): JobLogEntry => ({
   stream: row.stream,
 });
 
-export function jobLogRoutes(jobs: JobsService): OpenAPIHono {
+export function jobLogRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
   const app = operationsRouter();
 
   app.openapi(getJobLogs, async (c) => {

@@ -5,8 +5,16 @@
  * by name (`componentRef`).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { OpenAPIObject, ReferenceObject, SchemaObject } from 'openapi3-ts/oas31';
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ReferenceObject,
+  ResponseObject,
+  ResponsesObject,
+  SchemaObject,
+} from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { BEARER_SCHEME, type AccessEnv } from './access.js';
 import { components, requestBodies } from './schemas.js';
 
 type JsonSchema = z.core.JSONSchema.JSONSchema;
@@ -26,6 +34,9 @@ function convertComponents(io: Io, naming: Naming): Record<string, JsonSchema> {
   const { schemas } = z.toJSONSchema(components, {
     target: 'draft-2020-12',
     io,
+    // A request body may transform what it reads (member roles are put in order); its output form
+    // is never used (componentRef refuses it), so it need not be representable.
+    unrepresentable: io === 'output' ? 'any' : 'throw',
     uri: (id) => REF_PREFIX + naming(id, io),
     override: ({ zodSchema, jsonSchema }) => {
       const def = zodSchema._zod.def as { type: string; discriminator?: string };
@@ -113,26 +124,78 @@ export function componentRef(schema: z.ZodType, io: Io): ReferenceObject {
   return { $ref: REF_PREFIX + naming(id, io) };
 }
 
+const refusal = (description: string, headers?: ResponseObject['headers']): ResponseObject => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema: { $ref: `${REF_PREFIX}HTTPError` } } },
+});
+
+/**
+ * What every secured operation can answer before it runs, when access control is on: its
+ * caller's token refused, its operation refused, or the identity provider out of reach.
+ */
+const refusals: ResponsesObject = {
+  401: refusal('No valid bearer token: missing, malformed, expired, or not from an accepted issuer', {
+    'WWW-Authenticate': {
+      description: 'The bearer challenge (RFC 6750), with the reason for a token that was refused.',
+      schema: { type: 'string' },
+    },
+  }),
+  403: refusal(
+    'The caller may not do this here (its roles in the workspace or its token’s scopes); the same answer ' +
+      'whether the job exists or not',
+  ),
+  503: refusal('The identity provider could not be reached to check the token', {
+    'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'string' } },
+  }),
+};
+
+/** Every operation that declares the bearer scheme also documents its refusals. */
+function withRefusals(document: OpenAPIObject): OpenAPIObject {
+  for (const methods of Object.values(document.paths ?? {})) {
+    for (const op of Object.values(methods) as OperationObject[]) {
+      if (op.security?.some((requirement) => BEARER_SCHEME in requirement)) {
+        op.responses = { ...op.responses, ...refusals };
+      }
+    }
+  }
+  return document;
+}
+
 /** The document of the routes registered on `app`, with the components they refer to. */
-export function openApiDocument(app: OpenAPIHono): OpenAPIObject {
+export function openApiDocument(app: OpenAPIHono<AccessEnv>): OpenAPIObject {
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An access token of the configured OIDC identity provider, when access control is on ' +
+      '(`GET /apis/auth/discovery` says whether it is, and where to log in).',
+  });
   for (const io of ['input', 'output'] as const) {
     const form = convertComponents(io, naming);
     for (const id of used[io]) {
       app.openAPIRegistry.registerComponent('schemas', naming(id, io), form[id] as SchemaObject);
     }
   }
-  return app.getOpenAPI31Document(
+  const document = app.getOpenAPI31Document(
     {
       openapi: '3.1.0',
       info: {
         title: 'NeMo Platform Jobs API v2 (gateway)',
         version: '2.0.0',
         description:
-          'The REST door of the jobs gateway, compatible with the NeMo Platform Jobs API v2. ' +
+          'The REST door of the jobs gateway, compatible with the NeMo Platform Jobs API v2, with the ' +
+          'platform’s workspace members API and auth discovery. ' +
           'The same jobs are served over GraphQL at `/graphql`.',
       },
-      tags: [{ name: 'jobs', description: 'Platform jobs, their steps and their lifecycle.' }],
+      tags: [
+        { name: 'jobs', description: 'Platform jobs, their steps and their lifecycle.' },
+        { name: 'members', description: 'Who holds which roles in a workspace.' },
+        { name: 'auth', description: 'How to authenticate with this gateway.' },
+      ],
     },
     { sortComponents: 'alphabetically' },
   );
+  return withRefusals(document);
 }

@@ -1,11 +1,13 @@
 /**
  * What the operations of the REST door share: their router, their tag and upstream-style
- * operationId, their path parameters, the answers they document, and JSON request bodies, read as
+ * operationId, who may call them, their path parameters, the answers they document, and JSON request bodies, read as
  * FastAPI reads them and checked with the body's schema before the handler runs.
  */
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
+import { authorizes, BEARER_SCHEME, type AccessEnv, type RouteAccess } from './access.js';
 import { readJsonBody, requireJsonBody } from './body.js';
 import { componentRef } from './openapi.js';
 import { httpError, httpValidationError } from './schemas.js';
@@ -13,34 +15,69 @@ import { parseOr422, rejectInvalidRequest } from './validation.js';
 
 export const JOBS_API_ROOT = '/apis/jobs/v2';
 
-/** A router for operations under the API root; a request part that fails its schema is a 422. */
-export const operationsRouter = () => new OpenAPIHono({ defaultHook: rejectInvalidRequest });
+/**
+ * A router for operations under an API root, its handlers seeing the request's caller; a request
+ * part that fails its schema is a 422.
+ */
+export const operationsRouter = () => new OpenAPIHono<AccessEnv>({ defaultHook: rejectInvalidRequest });
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Upstream's (FastAPI's, kebab-cased) form: `pause-job-apis-jobs-v-2-workspaces-workspace-jobs-name-pause-post`. */
-const operationId = (summary: string, path: string, method: Method) =>
-  `${summary} ${JOBS_API_ROOT}${path} ${method}`
+const operationId = (summary: string, fullPath: string, method: Method) =>
+  `${summary} ${fullPath} ${method}`
     .replace(/([a-z])(\d)/gi, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean)
     .join('-');
 
-/** An operation's method, path (relative to the API root) and the words that name it in the document. */
-export const operation = <M extends Method, P extends string>(
-  method: M,
-  path: P,
-  summary: string,
-  description: string,
-) => ({
-  method,
-  path,
-  summary,
-  description,
-  operationId: operationId(summary, path, method),
-  tags: ['jobs'],
-});
+/** Authorization first, then the body's own middleware: a refused caller's body is never read. */
+function routeMiddleware(access: RouteAccess, then?: MiddlewareHandler): MiddlewareHandler | undefined {
+  if (access === 'public') return then;
+  const authorization = authorizes(access);
+  if (!then) return authorization;
+  return createMiddleware<AccessEnv>(async (c, next) =>
+    authorization(c, async () => {
+      await then(c, next);
+    }),
+  );
+}
+
+/**
+ * The operations of one API: each one's method, path (relative to the API root), the words that
+ * name it in the document, what it does for authorization (access.ts), and the middleware of its
+ * request body, if it reads one.
+ */
+export const apiOperations =
+  (root: string, tag: string) =>
+  <
+    M extends Method,
+    P extends string,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- body middlewares of any env
+    B extends { middleware: MiddlewareHandler<any> } | undefined = undefined,
+  >(
+    method: M,
+    path: P,
+    summary: string,
+    description: string,
+    access: RouteAccess,
+    body?: B,
+  ) => ({
+    method,
+    path,
+    summary,
+    description,
+    operationId: operationId(summary, root + path, method),
+    tags: [tag],
+    ...(access === 'public' ? {} : { security: [{ [BEARER_SCHEME]: [] }] }),
+    middleware: routeMiddleware(access, body?.middleware) as B extends { middleware: infer H }
+      ? H
+      : MiddlewareHandler<AccessEnv>,
+  });
+
+/** An operation of the jobs API. */
+export const operation = apiOperations(JOBS_API_ROOT, 'jobs');
 
 export const workspacePath = z.object({ workspace: z.string().describe('Workspace identifier') });
 export const jobPath = workspacePath.extend({ name: z.string().describe('The job’s name') });

@@ -4,6 +4,7 @@
  * these schemas and the document is generated from them, so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { WORKSPACE_ROLES, workspaceMemberInput, workspaceMemberUpdate } from '../access/index.js';
 import type { ExecutionProfile } from '../jobs/profiles.js';
 import {
   EXECUTOR_PROVIDERS,
@@ -90,7 +91,22 @@ nameComponent(stepStatusUpdate, {
  * The shapes clients send as request bodies. The document names the other components after the
  * responses that carry them, and splits a shape used both ways whose two forms differ.
  */
-export const requestBodies: readonly z.ZodType[] = [createJobRequest, stepStatusUpdate];
+export const requestBodies: readonly z.ZodType[] = [
+  createJobRequest,
+  stepStatusUpdate,
+  workspaceMemberInput,
+  workspaceMemberUpdate,
+];
+
+nameComponent(workspaceMemberInput, {
+  id: 'WorkspaceMemberInput',
+  description:
+    'A member to add: a principal (an email, a subject, or `*` for every authenticated principal) and its roles.',
+});
+nameComponent(workspaceMemberUpdate, {
+  id: 'WorkspaceMemberUpdate',
+  description: 'The roles a member holds from now on.',
+});
 
 /** The same instance the step-status body uses, so both refer to one component. */
 export const jobStatus = nameComponent(stepStatusUpdate.shape.status, {
@@ -277,3 +293,50 @@ export const httpValidationError = z.object({ detail: z.array(validationError) }
 export const httpError = z
   .object({ detail: z.string().describe('One sentence saying what went wrong') })
   .register(components, { id: 'HTTPError', description: 'Any other error.' });
+
+export const workspaceMember = z
+  .object({
+    principal: z.string().describe('The principal identifier: an email, a subject, or `*`'),
+    roles: z
+      .array(z.enum(WORKSPACE_ROLES))
+      .describe('Its roles, in the order Viewer, Editor, Admin, JobRunner'),
+    granted_at: timestamp.describe('When its earliest role still held was granted'),
+    granted_by: z.string().describe('Who granted that role'),
+  })
+  .register(components, { id: 'WorkspaceMember', description: 'A principal’s roles in a workspace.' });
+export type WorkspaceMemberResponse = z.infer<typeof workspaceMember>;
+
+export const workspaceMemberList = z
+  .object({ data: z.array(workspaceMember) })
+  .register(components, { id: 'WorkspaceMemberListResponse', description: 'A workspace’s members.' });
+
+export const deleteResponse = z
+  .object({
+    message: z.string(),
+    id: z.string().describe('The removed member’s principal'),
+    deleted_at: timestamp,
+  })
+  .register(components, { id: 'DeleteResponse', description: 'What was removed, and when.' });
+
+export const authDiscovery = z
+  .object({
+    auth_enabled: z.boolean(),
+    oidc: z
+      .object({
+        issuer: z.string(),
+        authorization_endpoint: z.string().optional(),
+        token_endpoint: z.string().optional(),
+        device_authorization_endpoint: z.string().optional(),
+        userinfo_endpoint: z.string().optional(),
+        client_id: z.string(),
+        default_scopes: z.string(),
+        scope_prefix: z.string().optional(),
+      })
+      .optional()
+      .describe('How to log in; absent when access control is off'),
+  })
+  .register(components, {
+    id: 'AuthDiscoveryResponse',
+    description: 'What CLIs and SDKs need to authenticate with this gateway.',
+  });
+export type AuthDiscoveryResponse = z.infer<typeof authDiscovery>;

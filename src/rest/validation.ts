@@ -4,8 +4,8 @@
  * platform read our errors as they read its own.
  */
 import type { Hook } from '@hono/zod-openapi';
-import type { Env } from 'hono';
 import type { z } from 'zod';
+import { findUnstorableInput, UNSTORABLE_MESSAGES } from '../support/storable-input.js';
 
 export type LocRoot = 'body' | 'query' | 'path' | 'header';
 
@@ -217,9 +217,14 @@ const LOC_ROOTS: Partial<Record<string, LocRoot>> = {
 /**
  * The routes' validation hook: a request part that fails its schema is the 422 FastAPI would send.
  * The validator hands the hook the part as it was received, also when it failed, to quote from.
+ * It reads only the validation result, so it serves routers of any env.
  */
-export const rejectInvalidRequest: Hook<unknown, Env, string, void> = (result) => {
-  if (result.success) return;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- it reads only the result, whatever the env
+export const rejectInvalidRequest: Hook<unknown, any, string, void> = (result) => {
+  if (result.success) {
+    rejectUnstorable(result.data, LOC_ROOTS[result.target] ?? 'body');
+    return;
+  }
   const received = (result as { data?: unknown }).data;
   throw new RequestValidationError(
     validationDetails(result.error, LOC_ROOTS[result.target] ?? 'body', received),
@@ -231,4 +236,20 @@ export function parseOr422<S extends z.ZodType>(schema: S, input: unknown, root:
   const result = schema.safeParse(input);
   if (!result.success) throw new RequestValidationError(validationDetails(result.error, root, input));
   return result.data;
+}
+
+/**
+ * Throws the 422 for the first thing in a request part that the database could not store (NUL,
+ * a lone surrogate, nesting too deep), at that field. Values a schema accepted can still hold them.
+ */
+export function rejectUnstorable(input: unknown, root: LocRoot): void {
+  const found = findUnstorableInput(input);
+  if (!found) return;
+  const loc = [root, ...found.path];
+  const msg = UNSTORABLE_MESSAGES[found.problem];
+  throw new RequestValidationError([
+    found.problem === 'depth'
+      ? { type: 'json_invalid', loc, msg: 'JSON decode error', input: {}, ctx: { error: msg } }
+      : { type: 'value_error', loc, msg: `Value error, ${msg}`, input: found.value },
+  ]);
 }

@@ -1,4 +1,10 @@
 /** Typed errors of the mutation result unions, all behind `interface Error { message }`. */
+import {
+  LastAdminError,
+  MemberAlreadyExistsError,
+  MemberNotFoundError,
+  PermissionDeniedError,
+} from '../../access/index.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobStateConflictError } from '../../jobs/errors.js';
 import { builder } from '../builder.js';
 import { InputValidationError, VALIDATION_ERROR_TYPE, type ValidationIssue } from '../input-validation.js';
@@ -48,5 +54,49 @@ builder.objectType(InputValidationError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     issues: t.field({ type: [ValidationIssueRef], resolve: (e) => e.issues }),
+  }),
+});
+
+builder.objectType(PermissionDeniedError, {
+  name: 'NotAuthorizedError',
+  description:
+    "The caller may not do this here: its roles in the workspace, or its token's scopes, do not allow it.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    reason: t.field({
+      type: builder.enumType('NotAuthorizedReason', {
+        values: { ROLE: { value: 'role' }, SCOPE: { value: 'scope' } } as const,
+      }),
+      description: "Whether the principal's roles or the token's scopes refused it.",
+      resolve: (error) => error.refusedBy,
+    }),
+  }),
+});
+
+builder.objectType(MemberNotFoundError, {
+  name: 'MemberNotFoundError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    workspace: t.exposeString('workspace'),
+    principal: t.exposeString('principal'),
+  }),
+});
+
+builder.objectType(MemberAlreadyExistsError, {
+  name: 'MemberAlreadyExistsError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    workspace: t.exposeString('workspace'),
+    principal: t.exposeString('principal'),
+  }),
+});
+
+builder.objectType(LastAdminError, {
+  name: 'LastAdminError',
+  description: 'A workspace that has an Admin keeps at least one, so someone can always manage its members.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    workspace: t.exposeString('workspace'),
+    principal: t.exposeString('principal'),
   }),
 });

@@ -7,6 +7,7 @@ import './job-spec.js';
 import './job.js';
 import './job-mutations.js';
 import './job-status-event.js';
+import './members.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,10 +1,15 @@
-/** createJob, pauseJob, resumeJob, cancelJob, deleteJob: each a union of success and typed errors. */
+/**
+ * createJob, pauseJob, resumeJob, cancelJob, deleteJob: each a union of success and typed errors,
+ * `NotAuthorizedError` among them when the caller may not do it in that workspace.
+ */
+import { actorOf, operationsToCreate, PermissionDeniedError } from '../../access/index.js';
 import {
   InvalidJobSpecError,
   JobAlreadyExistsError,
   JobNotFoundError,
   JobStateConflictError,
 } from '../../jobs/errors.js';
+import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
 import { InputValidationError } from '../input-validation.js';
 import { JobRef } from './job.js';
@@ -13,8 +18,10 @@ import { CreateJobInput, createJobInputSchema, toCreateJobRequest } from './job-
 builder.mutationField('createJob', (t) =>
   t.field({
     type: JobRef,
+    authScopes: (_, { workspace, input }) =>
+      needs(workspace, ...operationsToCreate(input.platformSpec?.steps)),
     errors: {
-      types: [JobAlreadyExistsError, InputValidationError],
+      types: [JobAlreadyExistsError, InputValidationError, PermissionDeniedError],
       dataField: { name: 'job' },
     },
     args: {
@@ -25,9 +32,9 @@ builder.mutationField('createJob', (t) =>
         validate: { schema: createJobInputSchema },
       }),
     },
-    resolve: async (_, { workspace, input }, { jobs }) => {
+    resolve: async (_, { workspace, input }, { jobs, principal }) => {
       try {
-        return await jobs.create(workspace, toCreateJobRequest(input));
+        return await jobs.create(workspace, toCreateJobRequest(input), actorOf(principal));
       } catch (error) {
         if (error instanceof InvalidJobSpecError) throw InputValidationError.fromSpec(error, 'input');
         throw error;
@@ -40,12 +47,17 @@ for (const action of ['pause', 'resume', 'cancel'] as const) {
   builder.mutationField(`${action}Job`, (t) =>
     t.field({
       type: JobRef,
-      errors: { types: [JobNotFoundError, JobStateConflictError], dataField: { name: 'job' } },
+      authScopes: (_, { workspace }) => needs(workspace, 'jobs.control'),
+      errors: {
+        types: [JobNotFoundError, JobStateConflictError, PermissionDeniedError],
+        dataField: { name: 'job' },
+      },
       args: {
         workspace: t.arg.string({ required: true }),
         name: t.arg.string({ required: true }),
       },
-      resolve: (_, { workspace, name }, { jobs }) => jobs[action](workspace, name),
+      resolve: (_, { workspace, name }, { jobs, principal }) =>
+        jobs[action](workspace, name, actorOf(principal)),
     }),
   );
 }
@@ -58,7 +70,11 @@ builder.mutationField('deleteJob', (t) =>
   t.field({
     type: DeletedJobRef,
     description: 'Deletes a completed, failed or cancelled job.',
-    errors: { types: [JobNotFoundError, JobStateConflictError], dataField: { name: 'deletedJob' } },
+    authScopes: (_, { workspace }) => needs(workspace, 'jobs.delete'),
+    errors: {
+      types: [JobNotFoundError, JobStateConflictError, PermissionDeniedError],
+      dataField: { name: 'deletedJob' },
+    },
     args: {
       workspace: t.arg.string({ required: true }),
       name: t.arg.string({ required: true }),

@@ -8,7 +8,10 @@ import type { StatusEvent } from '../../events/feed.js';
 import { openJobStream } from '../../events/job-stream.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { eventCursorArgument, invalidCursor, pageSize } from '../argument-errors.js';
+import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
+import { AccessEnded } from '../../access/live.js';
+import { accessError } from '../access-errors.js';
 import { JobStatusEnum } from './enums.js';
 import { connection, JobRef } from './job.js';
 
@@ -31,6 +34,13 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
     status: t.expose('status', { type: JobStatusEnum }),
     previousStatus: t.expose('previousStatus', { type: JobStatusEnum, nullable: true }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    actor: t.string({
+      nullable: true,
+      description:
+        'Who caused the change: the principal, as role bindings name it; null for changes the system made, and when access control is off.',
+      // Read only when the event log records it.
+      resolve: (event) => event.actor,
+    }),
   }),
 });
 
@@ -75,6 +85,12 @@ builder.objectField(JobRef, 'events', (t) =>
 
 async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
+/** Each event as it is; a stream whose caller lost access ends with that error. */
+const eventOrEnd = (item: StatusEvent | AccessEnded): StatusEvent => {
+  if (item instanceof AccessEnded) throw accessError(item.error);
+  return item;
+};
+
 builder.subscriptionFields((t) => ({
   jobStatus: t.field({
     type: JobStatusEventRef,
@@ -85,7 +101,8 @@ builder.subscriptionFields((t) => ({
       name: t.arg.string({ required: true }),
       after: t.arg.string(),
     },
-    subscribe: async (_, { workspace, name, after }, { jobs, feed }) => {
+    authScopes: (_, { workspace }) => needs(workspace, 'jobs.read'),
+    subscribe: async (_, { workspace, name, after }, { jobs, feed, live, principal }) => {
       const from = eventCursorArgument('jobStatus', 'after', after);
       const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
       // A missing job is an error before any event, not a stream that never speaks.
@@ -95,9 +112,9 @@ builder.subscriptionFields((t) => ({
         });
       }
       if (opened.kind === 'ended') return emptyStream();
-      return opened.events;
+      return live.guard(principal, workspace, opened.events);
     },
-    resolve: (event) => event,
+    resolve: eventOrEnd,
   }),
   jobEvents: t.field({
     type: JobStatusEventRef,
@@ -107,10 +124,15 @@ builder.subscriptionFields((t) => ({
       workspace: t.arg.string({ required: true }),
       after: t.arg.string(),
     },
-    subscribe: (_, { workspace, after }, { feed }) => {
+    authScopes: (_, { workspace }) => needs(workspace, 'jobs.read'),
+    subscribe: (_, { workspace, after }, { feed, live, principal }) => {
       const from = eventCursorArgument('jobEvents', 'after', after);
-      return feed.watch({ workspace }, from ? { after: from } : { live: true });
+      return live.guard(
+        principal,
+        workspace,
+        feed.watch({ workspace }, from ? { after: from } : { live: true }),
+      );
     },
-    resolve: (event) => event,
+    resolve: eventOrEnd,
   }),
 }));

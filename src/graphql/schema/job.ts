@@ -1,7 +1,8 @@
 /** The Job type, its runtime steps, and the `job` and `jobs` queries. */
+import type { Operation } from '../../access/index.js';
 import type { JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
-import { allowedActions } from '../../jobs/lifecycle.js';
+import { allowedActions, type JobAction } from '../../jobs/lifecycle.js';
 import {
   JOB_LIST_FILTER_FIELDS,
   JOB_SORT_FIELDS,
@@ -14,6 +15,7 @@ import {
 import { keyOf, type JobKey } from '../../jobs/repository.js';
 import { filesetOf, stepSpecOf } from '../../jobs/views.js';
 import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
+import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { JobActionEnum, JobStatusEnum, upperCased } from './enums.js';
@@ -25,6 +27,14 @@ export const JobRef = builder.loadableObjectRef('Job', {
   sort: (job) => job.id,
 });
 export const JobStepRef = builder.objectRef<JobStepRow>('JobStep');
+
+/** The access policy's operation behind each action on a job. */
+const actionOperation: Record<JobAction, Operation> = {
+  pause: 'jobs.control',
+  resume: 'jobs.control',
+  cancel: 'jobs.control',
+  delete: 'jobs.delete',
+};
 
 JobStepRef.implement({
   description: 'A step of a job and its runtime status.',
@@ -62,8 +72,15 @@ JobRef.implement({
     steps: t.expose('steps', { type: [JobStepRef] }),
     allowedActions: t.field({
       type: [JobActionEnum],
-      description: 'The actions that would change the job now, for enabling buttons in a UI.',
-      resolve: (job) => allowedActions(job.status),
+      description:
+        'The actions that would change the job now and that the caller may take, for enabling buttons in a UI.',
+      resolve: async (job, _, { access, principal }) => {
+        const actions = allowedActions(job.status);
+        const allowed = await Promise.all(
+          actions.map((action) => access.allows(principal, job.workspace, actionOperation[action])),
+        );
+        return actions.filter((_, i) => allowed[i]);
+      },
     }),
   }),
 });
@@ -166,6 +183,7 @@ builder.queryFields((t) => ({
   job: t.field({
     type: JobRef,
     nullable: true,
+    authScopes: (_, { workspace }) => needs(workspace, 'jobs.read'),
     args: {
       workspace: t.arg.string({ required: true }),
       name: t.arg.string({ required: true }),
@@ -189,6 +207,7 @@ builder.queryFields((t) => ({
       before: t.arg.string(),
     },
     validate: firstOrLast,
+    authScopes: (_, { workspace }) => needs(workspace, 'jobs.read'),
     resolve: async (_, args, { jobs }) => {
       const field: SortField = args.orderBy?.field ?? 'created_at';
       const position = (argument: 'after' | 'before') => {

@@ -1,0 +1,1 @@
+ALTER TABLE "job_status_events" ADD COLUMN "actor" text;
