@@ -58,6 +58,8 @@ const configSchema = z.object({
   JOB_STORAGE_DIR: z.string().min(1).optional(),
   /** How many subprocess steps one gateway process runs at once; the machine's cores when unset. */
   EXECUTOR_MAX_PROCESSES: z.coerce.number().int().min(1).optional(),
+  /** How long start-up waits for PostgreSQL to come up before it gives up. */
+  DATABASE_STARTUP_TIMEOUT_SECONDS: z.coerce.number().min(0).default(60),
 });
 
 // Booleans as the platform's settings accept them.

@@ -3,6 +3,7 @@
  * opening the database, start the gateway; on SIGTERM or SIGINT stop cleanly, on a second one at once.
  */
 import { constants } from 'node:os';
+import { databaseUnavailable } from './db/unavailable.js';
 import { ConfigError, loadConfig } from './env.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { setProcessLogger } from './observability/request-context.js';
@@ -46,7 +47,24 @@ function onSignal(signal: NodeJS.Signals) {
   );
 }
 
+/**
+ * The last line of defence: a lost database connection is handled where the database is used, but
+ * should a driver throw one where nobody can catch it, that must not end the process: the
+ * connection is retried, and the gateway serves again once the database is back. Anything else
+ * ends it, as Node would.
+ */
+function onUncaught(error: unknown) {
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) {
+    console.error(`Database connection error outside any request (${unavailable.reason}); carrying on.`);
+    return;
+  }
+  console.error('Uncaught exception:', error);
+  process.exit(1);
+}
+
 async function main() {
+  process.on('uncaughtException', onUncaught);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const config = loadConfig();
@@ -74,6 +92,7 @@ async function main() {
     server,
     logger: log,
     corsOrigins: config.CORS_ORIGINS,
+    databaseStartupTimeoutMs: config.DATABASE_STARTUP_TIMEOUT_SECONDS * 1000,
   });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
   log.info(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);

@@ -52,6 +52,8 @@ export interface GatewayOptions extends DatabaseOptions {
   logger?: Logger;
   /** Origins allowed to call the gateway from a browser (CORS_ORIGINS); none by default. */
   corsOrigins?: string[];
+  /** How long start-up waits for PostgreSQL while it is unavailable (ms; 60 s by default); 0 tries once. */
+  databaseStartupTimeoutMs?: number;
 }
 
 /** Where each part of the gateway answers: the start line and `GET /` list these. */
@@ -79,7 +81,9 @@ export interface Gateway {
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = await openDatabase(options);
-  await migrateDatabase(database, options.databaseUrl);
+  await migrateDatabase(database, options.databaseUrl, {
+    waitMs: options.databaseStartupTimeoutMs ?? 60_000,
+  });
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());

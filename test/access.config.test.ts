@@ -20,6 +20,7 @@ describe('auth configuration', () => {
       DATA_DIR: './.data',
       LOG_LEVEL: 'info',
       CORS_ORIGINS: [],
+      DATABASE_STARTUP_TIMEOUT_SECONDS: 60,
       auth: {
         enabled: false,
         oidc: {

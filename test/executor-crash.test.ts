@@ -1,15 +1,19 @@
-/** A gateway process that dies while running steps does not leave them looking alive forever. */
+/**
+ * A gateway process that dies (SIGKILL) does not leave its steps looking alive forever, nor any
+ * change half-written, nor a change it acknowledged missing from what watchers elsewhere receive.
+ */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from './support/process.js';
 import { eventually } from './support/wait.js';
+import { startWalkers } from './support/walkers.js';
 
 const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
 
@@ -87,6 +91,52 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('a gateway dying m
     expect(tree.body.steps.map((s: { status: string }) => s.status)).toEqual(['error']);
   });
 });
+
+describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
+  'a gateway killed mid-transition on $name',
+  (kind) => {
+    let database: TestDatabase;
+    let doomed: GatewayProcess;
+    let survivor: RunningGateway;
+
+    beforeAll(async () => {
+      database = await kind.create();
+      doomed = await startGatewayProcess({ DATABASE_URL: database.options.databaseUrl! });
+      survivor = await startGateway(database.options);
+    });
+    afterAll(async () => {
+      await doomed?.stop();
+      await survivor?.close();
+      await database?.drop();
+    });
+
+    it('every change it acknowledged reaches the watcher on the other process, none half-written', async () => {
+      // Clients walk jobs through the doomed process (and on to the survivor once it is gone); the
+      // watcher is on the survivor.
+      const load = await startWalkers([doomed.url, survivor.url], { watch: survivor.url });
+      onTestFinished(() => load.stop());
+      await eventually(
+        async () => load.figures.acknowledged,
+        (n) => n >= 40,
+      );
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      const atKill = load.figures.acknowledged;
+      await eventually(
+        async () => load.figures.acknowledged,
+        (n) => n >= atKill + 40,
+      );
+      const { changesMissing, delivered } = await load.finish();
+
+      console.log(
+        `Gateway killed mid-transition: ${JSON.stringify({ ...load.figures, delivered, changesMissing })}`,
+      );
+      expect(load.figures.unreachable).toBeGreaterThan(0);
+      expect(changesMissing).toBe(0);
+      expect(load.figures.other[500]).toBeUndefined();
+    });
+  },
+);
 
 describe('a gateway dying mid-step on pglite', () => {
   const marker = `orphan-${randomBytes(4).toString('hex')}`;

@@ -8,6 +8,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { log } from '../observability/request-context.js';
 import postgres from 'postgres';
 
 /** Drizzle's query builder only: the tables live with their domains, and no relational queries are used. */
@@ -63,33 +64,50 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefined;
 
+/**
+ * How every postgres.js connection of the gateway behaves when the server goes away.
+ * - `connect_timeout` (s): a server that does not answer counts as unavailable in time for a
+ *   request to answer within about 2 s.
+ * - `backoff` (s between attempts of one connection): postgres.js's default grows to 20 s after
+ *   a few failed attempts, which would keep the gateway away long after the server is back.
+ * - `fetch_types: false`: no type lookup when a connection opens (postgres.js throws an uncaught
+ *   error when a connection is killed during it); the gateway reads no array or custom types.
+ */
+export const CONNECTION_OPTIONS = {
+  connect_timeout: 2,
+  backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
+  fetch_types: false,
+  onnotice: () => {},
+} satisfies PostgresOptions;
+
+type PostgresOptions = postgres.Options<Record<string, postgres.PostgresType>>;
+
+/** How often a lost listening connection or lease is tried again (ms). */
+const RECONNECT_MS = 500;
+
 export const POOL_MAX_CONNECTIONS = 10;
 
 function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
   // A name of this process's own, so its connections can be found in pg_stat_activity.
   const applicationName = `jobs-gateway ${process.pid} ${randomUUID().slice(0, 8)}`;
   const sql = postgres(url, {
+    ...CONNECTION_OPTIONS,
     max: POOL_MAX_CONNECTIONS,
-    onnotice: () => {},
     connection: { application_name: applicationName },
   });
-  // The listening connection's server process: postgres.js updates it when it reconnects.
-  let listener: postgres.State | undefined;
+  const listener = new Listener(url);
   return {
     kind: 'postgres',
     db: drizzlePostgres({ client: sql, logger }),
     channel: {
-      async listen(channel, onNotify, onConnect) {
-        const listening = await sql.listen(channel, onNotify, onConnect);
-        listener = listening.state;
-        return () => listening.unlisten();
-      },
+      listen: (channel, onNotify, onConnect) => listener.listen(channel, onNotify, onConnect),
       async notify(channel) {
         await sql.notify(channel, '');
       },
       async isListening() {
-        if (!listener?.pid) return false;
-        const rows = await sql`select 1 from pg_stat_activity where pid = ${listener.pid}`;
+        const pid = listener.pid;
+        if (pid === undefined) return false;
+        const rows = await sql`select 1 from pg_stat_activity where pid = ${pid}`;
         return rows.length > 0;
       },
     },
@@ -105,37 +123,149 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
       // Less the connection asking.
       return { active: Math.max(0, row?.active ?? 0), idle: row?.idle ?? 0 };
     },
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([listener.close(), sql.end({ timeout: 5 })]);
+    },
   };
+}
+
+/**
+ * The listening connection, kept up: postgres.js's own `listen` tries once to listen again after
+ * its connection closes, and gives up for good if the server is down at that moment. Here, each
+ * time the connection closes it is tried again every RECONNECT_MS until it listens, and then every
+ * channel's `onConnect` runs (what was notified meanwhile is read from the tables).
+ */
+class Listener {
+  private readonly sql: postgres.Sql;
+  private readonly channels = new Map<string, { onNotify: () => void; onConnect: () => void }>();
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** The server process of the listening connection while it listens. */
+  pid: number | undefined;
+
+  constructor(url: string) {
+    // `onnotify` is postgres.js's own hook for notifications (its `listen` uses it), not in its typings.
+    const options: PostgresOptions & { onnotify: (channel: string) => void } = {
+      ...CONNECTION_OPTIONS,
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: null,
+      onnotify: (channel) => this.channels.get(channel)?.onNotify(),
+      onclose: () => {
+        this.pid = undefined;
+        this.reconnectSoon();
+      },
+    };
+    this.sql = postgres(url, options);
+  }
+
+  async listen(channel: string, onNotify: () => void, onConnect: () => void): Promise<() => Promise<void>> {
+    this.channels.set(channel, { onNotify, onConnect });
+    this.pid = (await this.sql`listen ${this.sql(channel)}`).state.pid;
+    onConnect();
+    return async () => {
+      this.channels.delete(channel);
+      await this.sql`unlisten ${this.sql(channel)}`.catch(() => {
+        // The connection is gone, and the listen with it.
+      });
+    };
+  }
+
+  private reconnectSoon() {
+    if (this.closed || this.retry || this.channels.size === 0) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.reconnect();
+    }, RECONNECT_MS);
+    this.retry.unref();
+  }
+
+  private async reconnect() {
+    try {
+      let pid: number | undefined;
+      for (const channel of this.channels.keys())
+        pid = (await this.sql`listen ${this.sql(channel)}`).state.pid;
+      this.pid = pid;
+    } catch {
+      // Still away: its connection's close (or this) schedules the next try.
+      this.reconnectSoon();
+      return;
+    }
+    for (const { onConnect } of this.channels.values()) onConnect();
+  }
+
+  async close() {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.channels.clear();
+    await this.sql.end({ timeout: 5 });
+  }
 }
 
 /** Advisory locks in this class are gateway leases; the second key is the lease id. */
 const LEASE_LOCK_CLASS = 724_515_002;
 
+/**
+ * A connection of its own for the life of the process (never recycled): the lock lives exactly as
+ * long as it does, so ending it is the release. Not one reserved from the pool: postgres.js throws
+ * an uncaught error writing to a reserved connection the server has closed (a restart, a
+ * terminated backend), and the release never answers.
+ *
+ * When that connection is lost anyway (the server restarted, the backend was terminated), so is
+ * the lock: other processes may now take this process for dead and end the steps it runs (its
+ * executor then stops them too, as for any step ended elsewhere). The lease is taken again under
+ * the same id as soon as the server lets it, so the steps it still runs stay its own.
+ */
 async function takePostgresLease(url: string): Promise<ProcessLease> {
-  // A connection of its own for the life of the process (max_lifetime 0: never recycled): the lock
-  // lives exactly as long as it does, so ending it is the release. Not one reserved from the pool:
-  // postgres.js throws an uncaught error writing to a reserved connection the server has closed (a
-  // restart, a terminated backend), and the release never answers.
-  const session = postgres(url, { max: 1, max_lifetime: 0, onnotice: () => {} });
-  let id: number;
-  for (;;) {
-    id = randomInt(1, 2 ** 31 - 1);
-    const [row] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${id}) as taken`;
-    if (row?.taken) break;
-  }
+  let lost = false;
+  let released = false;
+  let retry: NodeJS.Timeout | undefined;
+  const session = postgres(url, {
+    ...CONNECTION_OPTIONS,
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: null,
+    onclose: () => {
+      if (released) return;
+      if (!lost) log().warn(`Process lease ${id} lost with its database connection; taking it again.`);
+      lost = true;
+      retakeSoon();
+    },
+  });
+  const tryLock = async (lease: number) => {
+    const [row] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${lease}) as taken`;
+    return row?.taken === true;
+  };
+  const retakeSoon = () => {
+    if (released || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      tryLock(id).then(
+        (taken) => {
+          if (!taken) return retakeSoon(); // Another process is checking whether it is free.
+          lost = false;
+          log().info(`Process lease ${id} taken again.`);
+        },
+        () => retakeSoon(),
+      );
+    }, RECONNECT_MS);
+    retry.unref();
+  };
+  let id = randomInt(1, 2 ** 31 - 1);
+  while (!(await tryLock(id))) id = randomInt(1, 2 ** 31 - 1);
   return {
     id: String(id),
     async isHeld(other) {
       if (other === String(id)) return true;
       if (!/^\d{1,10}$/.test(other)) return false;
       // Free means its holder's connection is gone: take it for a moment to be sure, and let go.
-      const [row] = await session`select pg_try_advisory_lock(${LEASE_LOCK_CLASS}, ${Number(other)}) as free`;
-      const free = row?.free === true;
+      const free = await tryLock(Number(other));
       if (free) await session`select pg_advisory_unlock(${LEASE_LOCK_CLASS}, ${Number(other)})`;
       return !free;
     },
     async release() {
+      released = true;
+      clearTimeout(retry);
       await session.end({ timeout: 1 });
     },
   };

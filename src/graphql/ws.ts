@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Context as ConnectionContext } from 'graphql-ws';
-import { maskError } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -25,6 +24,7 @@ import { connectionAuthorization } from './access-errors.js';
 import type { Logger } from '../observability/logger.js';
 import { log } from '../observability/request-context.js';
 import { createContext, type GraphQLDeps } from './context.js';
+import { maskGraphQLError } from './error-mask.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
 import { unstorableVariables } from './storable-input.js';
@@ -83,7 +83,8 @@ function withoutHttp(error: GraphQLError): GraphQLError {
 }
 
 /**
- * As on HTTP: an error the schema did not mean to show becomes "Unexpected error.", with an id
+ * As on HTTP: an error the schema did not mean to show becomes "Unexpected error." (or
+ * SERVICE_UNAVAILABLE), with an id
  * the client can quote and the log line (with the stack) has. A WebSocket carries many operations,
  * so the id is the error's own.
  */
@@ -92,8 +93,8 @@ function masked(result: ExecutionResult, logger: Logger): ExecutionResult {
   return {
     ...result,
     errors: result.errors.map((error) => {
-      const shown = maskError(error, 'Unexpected error.') as GraphQLError;
-      if (shown === error) return withoutHttp(shown);
+      const shown = maskGraphQLError(error) as GraphQLError;
+      if (shown === error || shown.extensions.code === 'SERVICE_UNAVAILABLE') return withoutHttp(shown);
       const requestId = randomUUID();
       logger.error(
         { err: error.originalError ?? error, requestId },

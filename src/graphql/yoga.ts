@@ -3,6 +3,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskWithRequestId, operationNamePlugin, yogaLogger } from '../observability/graphql.js';
 import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
+import { serviceUnavailableStatus } from './error-mask.js';
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
 
@@ -29,8 +30,9 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors;
-    // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is.
-    // A masked error carries the request id its log line has.
+    // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is;
+    // the database being unavailable is a SERVICE_UNAVAILABLE error (error-mask.ts). A masked
+    // error carries the request id its log line has.
     maskedErrors: { maskError: maskWithRequestId },
     logging: yogaLogger,
     // CORS is the gateway's, for every door alike (CORS_ORIGINS); Yoga's would allow any origin.
@@ -38,6 +40,6 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
     // The caller, from the `Authorization` header (GraphQL over SSE sends it too); a missing or
     // bad token is answered before anything runs: UNAUTHENTICATED, HTTP 401.
     context: async ({ request }) => createContext(deps, await authenticateRequest(deps.access, request)),
-    plugins: [...yogaLimitPlugins, operationNamePlugin, ...plugins],
+    plugins: [...yogaLimitPlugins, operationNamePlugin, serviceUnavailableStatus, ...plugins],
   });
 }

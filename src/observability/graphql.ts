@@ -3,7 +3,8 @@
  * every masked error (so a user can quote it), and the operation name for the access line.
  */
 import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
-import { maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
+import type { Plugin, YogaLogger } from 'graphql-yoga';
+import { maskGraphQLError } from '../graphql/error-mask.js';
 import { currentRequest, log } from './request-context.js';
 
 export const yogaLogger: YogaLogger = {
@@ -18,9 +19,9 @@ export const yogaLogger: YogaLogger = {
   },
 };
 
-/** Yoga's masking, plus the request id in the masked error's extensions. */
-export function maskWithRequestId(error: unknown, message: string, isDev?: boolean): Error {
-  const masked = maskError(error, message, isDev);
+/** The gateway's masking (error-mask.ts), plus the request id in the masked error's extensions. */
+export function maskWithRequestId(error: unknown, message: string): Error {
+  const masked = maskGraphQLError(error, message);
   const requestId = currentRequest()?.requestId;
   if (masked !== error && requestId) {
     (masked as GraphQLError).extensions.requestId = requestId;

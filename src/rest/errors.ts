@@ -1,5 +1,6 @@
 /** Domain errors to the upstream API's status codes and `{"detail": …}` bodies. */
 import type { Context } from 'hono';
+import { databaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 import {
   AuthenticationError,
   IdentityProviderUnavailableError,
@@ -54,6 +55,10 @@ export function restError(error: Error, c: Context): Response {
   }
   if (error instanceof UnknownFilterError) return c.json({ detail: error.message }, 400);
   if (error instanceof UnsupportedMediaTypeError) return c.json({ detail: error.message }, 415);
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) {
+    return c.json({ detail: unavailable.message }, 503, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  }
   // Logged once, with its stack; the client gets the request id to quote, never the stack.
   log().error({ err: error }, 'Unhandled error in REST handler');
   return c.json({ detail: 'Internal Server Error', request_id: currentRequest()?.requestId }, 500);

@@ -8,6 +8,7 @@ import { AccessEnded } from '../access/index.js';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { decodeCursor } from '../events/cursor.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { openJobStream } from '../events/job-stream.js';
@@ -112,8 +113,9 @@ export function jobEventRoutes(
           await writeStatus(stream, event);
         }
       } catch (error) {
-        if (!(error instanceof SlowSubscriberError)) log().error({ err: error }, 'Job event stream failed');
-        const detail = error instanceof SlowSubscriberError ? error.message : 'Internal Server Error';
+        const expected = error instanceof SlowSubscriberError ? error : databaseUnavailable(error);
+        if (!expected) log().error({ err: error }, 'Job event stream failed');
+        const detail = expected ? expected.message : 'Internal Server Error';
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ detail }) });
       } finally {
         clearInterval(heartbeat);

@@ -24,6 +24,8 @@ export interface ProcessOptions {
   /** The command and its arguments; the built server by default. */
   command?: string[];
   cwd?: string;
+  /** Called with everything printed so far, each time it prints (also while it starts). */
+  onOutput?: (output: string) => void;
 }
 
 const BUILT_SERVER = [process.execPath, 'dist/main.js'];
@@ -33,7 +35,7 @@ const START_TIMEOUT_MS = 90_000;
 
 export function startGatewayProcess(
   env: Record<string, string>,
-  { command = BUILT_SERVER, cwd = root }: ProcessOptions = {},
+  { command = BUILT_SERVER, cwd = root, onOutput }: ProcessOptions = {},
 ): Promise<GatewayProcess> {
   const child = spawn(command[0], command.slice(1), {
     cwd,
@@ -45,6 +47,7 @@ export function startGatewayProcess(
   const waiters = new Set<() => void>();
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
+    onOutput?.(output);
     for (const waiter of waiters) waiter();
   };
   child.stdout.on('data', collect);
