@@ -38,7 +38,7 @@ describe.each(databaseKinds)('a failed write on $name', (kind) => {
     try {
       const paused = await http(suite.base, 'POST', `${job}/pause`, {});
       expect(paused.status).toBe(500);
-      expect(paused.body).toEqual({ detail: 'Internal Server Error' });
+      expect(paused.body).toEqual({ detail: 'Internal Server Error', request_id: expect.any(String) });
       expect(paused.text).not.toMatch(/injected|insert|job_status_events/);
     } finally {
       await allow();

@@ -5,6 +5,7 @@
 import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { maskGraphQLError } from '../graphql/error-mask.js';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { currentRequest, log } from './request-context.js';
 
 export const yogaLogger: YogaLogger = {
@@ -15,6 +16,9 @@ export const yogaLogger: YogaLogger = {
   // Yoga calls this once for each error it masks, with the error as thrown.
   error: (error: unknown) => {
     const original = (error as GraphQLError | undefined)?.originalError ?? error;
+    // The database being away is a known state (answered SERVICE_UNAVAILABLE), not a bug to trace.
+    const unavailable = databaseUnavailable(original);
+    if (unavailable) return log().warn(`GraphQL operation without the database (${unavailable.reason})`);
     log().error({ err: original }, 'Unexpected error in a GraphQL operation');
   },
 };
@@ -23,7 +27,8 @@ export const yogaLogger: YogaLogger = {
 export function maskWithRequestId(error: unknown, message: string): Error {
   const masked = maskGraphQLError(error, message);
   const requestId = currentRequest()?.requestId;
-  if (masked !== error && requestId) {
+  // Only an internal error has a log line worth quoting; SERVICE_UNAVAILABLE says all there is.
+  if (masked !== error && requestId && (masked as GraphQLError).extensions.code !== 'SERVICE_UNAVAILABLE') {
     (masked as GraphQLError).extensions.requestId = requestId;
   }
   return masked;
