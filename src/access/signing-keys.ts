@@ -45,6 +45,8 @@ export class SigningKeys {
   private configuration?: OpenIdConfiguration;
   private keys?: { set: KeySet; fetchedAt: number };
   private loading?: Promise<void>;
+  /** Moves whenever the key set is fetched anew: what was verified with the old set is checked again. */
+  private fetches = 0;
   private discovering?: Promise<OpenIdConfiguration>;
   private failedAt = -Infinity;
   private failure = '';
@@ -59,6 +61,11 @@ export class SigningKeys {
   }
 
   /** The key that signed a token, for jose's `jwtVerify`. */
+  /** Which key set is current: it changes when the keys are fetched again. */
+  get generation(): number {
+    return this.fetches;
+  }
+
   readonly keyFor: JWTVerifyGetKey = async (header, token) => {
     if (!this.keys) await this.reload();
     else if (this.now() - this.keys.fetchedAt >= this.maxAgeMs) void this.reload().catch(() => {});
@@ -103,6 +110,7 @@ export class SigningKeys {
         throw new IdentityProviderUnavailableError(`${url} did not answer with a JSON Web Key Set`);
       }
       this.keys = { set, fetchedAt: this.now() };
+      this.fetches++;
     }).finally(() => (this.loading = undefined));
     return this.loading;
   }

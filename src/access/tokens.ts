@@ -55,10 +55,16 @@ export function bearerToken(authorization: string | null | undefined): string {
   return match[1]!;
 }
 
+/** How long a verified token is believed without checking its signature again. */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** Verified tokens remembered at most; the oldest are forgotten first. */
+const MAX_VERIFIED_TOKENS = 10_000;
+
 export class TokenVerifier {
   /** Absent when no issuer is configured (only unsigned tokens, for local use). */
   readonly keys?: SigningKeys;
   private readonly issuers: string[];
+  private readonly verified = new Map<string, { principal: Principal; until: number; generation?: number }>();
   private readonly now: () => number;
 
   constructor(
@@ -72,13 +78,31 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const now = this.now();
+    const known = this.verified.get(token);
+    if (known && now < known.until && known.generation === this.keys?.generation) return known.principal;
     let payload: JWTPayload;
     try {
       payload = await this.checkedClaims(token);
     } catch (error) {
       throw asAuthenticationFailure(error);
     }
-    return this.principal(payload);
+    const principal = this.principal(payload);
+    this.remember(token, principal, now);
+    return principal;
+  }
+
+  /**
+   * A client sends the same token with every request; checking its signature each time cost about
+   * as much as the rest of a pause. A verified token is taken at its word again until it expires,
+   * for at most VERIFIED_TOKEN_TTL_MS, and only while the key set it was checked against is current.
+   */
+  private remember(token: string, principal: Principal, now: number) {
+    if (principal.expiresAt === undefined) return;
+    const until = Math.min(principal.expiresAt.getTime(), now + VERIFIED_TOKEN_TTL_MS);
+    this.verified.delete(token);
+    this.verified.set(token, { principal, until, generation: this.keys?.generation });
+    if (this.verified.size > MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
   }
 
   private async checkedClaims(token: string): Promise<JWTPayload> {
