@@ -7,6 +7,7 @@
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { IdentityProviderUnavailableError } from './errors.js';
+import { log } from '../observability/request-context.js';
 
 /** The part of an OpenID Provider's discovery document the gateway uses. */
 export interface OpenIdConfiguration {
@@ -125,6 +126,8 @@ export class SigningKeys {
     } catch (error) {
       this.failedAt = this.now();
       this.failure = error instanceof IdentityProviderUnavailableError ? error.detail : String(error);
+      // Logged here, once per failed request to the provider, not once per caller refused meanwhile.
+      log().error(`Identity provider unavailable: ${this.failure}`);
       throw error instanceof IdentityProviderUnavailableError
         ? error
         : new IdentityProviderUnavailableError(this.failure);

@@ -12,7 +12,6 @@ import {
   type AccessControl,
   type Principal,
 } from '../access/index.js';
-import { log } from '../observability/request-context.js';
 
 export const unauthenticated = (error: AuthenticationError) =>
   new GraphQLError(error.message, {
@@ -41,7 +40,6 @@ export const forbidden = (message: string, { beforeStream = false } = {}) =>
 export function accessError(error: unknown, options?: { beforeStream?: boolean }): unknown {
   if (error instanceof AuthenticationError) return unauthenticated(error);
   if (error instanceof IdentityProviderUnavailableError) {
-    log().error(`Identity provider unavailable: ${error.detail}`);
     return serviceUnavailable(error);
   }
   if (error instanceof PermissionDeniedError) return forbidden(error.message, options);

@@ -169,7 +169,6 @@ export function attachGraphQLWebSocket(
         } catch (error) {
           if (error instanceof AuthenticationError) return false; // graphql-ws closes with 4403
           if (!(error instanceof IdentityProviderUnavailableError)) throw error;
-          log().error(`Identity provider unavailable: ${error.detail}`);
           socket.close(
             TRY_AGAIN_LATER_CLOSE_CODE,
             'The identity provider is unavailable; try again shortly.',

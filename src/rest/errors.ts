@@ -32,7 +32,6 @@ export function restError(error: Error, c: Context): Response {
   }
   if (error instanceof PermissionDeniedError) return c.json({ detail: error.message }, 403);
   if (error instanceof IdentityProviderUnavailableError) {
-    log().error(`Identity provider unavailable: ${error.detail}`);
     return c.json({ detail: error.message }, 503, { 'retry-after': '5' });
   }
   if (error instanceof MemberNotFoundError) return c.json({ detail: error.message }, 404);
