@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
 import { uniqueWorkspace } from './support/fixtures.js';
 import { gql, http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
-import { root } from './support/process.js';
+import { processGone, root } from './support/process.js';
 import { eventually } from './support/wait.js';
 
 const node = process.execPath;
@@ -46,15 +46,6 @@ const ticking = (pidFile: string, onTerm: string) =>
   `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));` +
   `setInterval(() => console.log('tick'), 50);` +
   `process.on('SIGTERM', () => { ${onTerm} });`;
-
-const processGone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 
 describe.each(databaseKinds)('pause by checkpoint on $name', (kind) => {
   let database: Awaited<ReturnType<typeof kind.create>>;

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, startGateway, useGateway } from './support/gateway.js';
+import { processGone } from './support/process.js';
 import { eventually } from './support/wait.js';
 
 const node = process.execPath;
@@ -41,15 +42,6 @@ function subprocessJob(name: string, steps: StepInput[]) {
     },
   };
 }
-
-const processGone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 
 describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
   const suite = useGateway(kind);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, subscribe, wsClient } from './support/gateway.js';
-import { root, startGatewayProcess, type GatewayProcess } from './support/process.js';
+import { processGone, root, startGatewayProcess, type GatewayProcess } from './support/process.js';
 import { openEventStream } from './support/sse.js';
 
 /** Starting PGlite in a fresh process takes a while on a busy machine; each test starts one or two. */
@@ -173,15 +173,6 @@ function descendants(pid: number): { pid: number; command: string }[] {
   return below(pid);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('npm start', () => {
   // A checkout of its own without dist/, so `npm start` builds as on a fresh clone and does not
   // rebuild the dist/ the other suites' processes run from.
@@ -213,7 +204,7 @@ describe('npm start', () => {
       expect(await gateway.exited).toBe(0);
       expect(gateway.output).toMatch(/SIGTERM: stopping/);
       expect(gateway.output).toMatch(/Stopped\./);
-      for (const { pid } of tree) expect(isAlive(pid)).toBe(false);
+      for (const { pid } of tree) expect(processGone(pid)).toBe(true);
     },
     PROCESS_TEST_MS,
   );
