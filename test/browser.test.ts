@@ -3,6 +3,7 @@
  * the real gateway: it lists a workspace's jobs, pauses one, and shows the status change live; then
  * GraphiQL at /graphql and the REST reference at /docs. Screenshots go to test-artifacts/browser/.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -13,6 +14,10 @@ import { jobWithSteps } from './support/fixtures.js';
 import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
 
 const jobs = `${JOBS}/workspaces/default/jobs`;
+/** The page's persisted-documents manifest: hash → document. */
+const manifest: Record<string, string> = JSON.parse(
+  readFileSync(new URL('../examples/web/src/gql/persisted-documents.json', import.meta.url), 'utf8'),
+);
 
 let unavailable: string | undefined;
 let browser: Browser | undefined;
@@ -112,6 +117,18 @@ describe.each(databaseKinds)('in a browser, on $name', (kind) => {
     await screenshot(`${kind.name}-jobs-conflict`);
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('with ?documents=hash sends the manifest hash of an operation instead of its text', async (ctx) => {
+    needsBrowser(ctx);
+    const sent = page.waitForRequest(
+      (request) => request.url() === `${base}/graphql` && request.method() === 'POST',
+    );
+    await page.goto(`${site!.url}/?gateway=${encodeURIComponent(base)}&workspace=default&documents=hash`);
+    const body = (await sent).postDataJSON();
+    expect(body.query).toBeUndefined();
+    expect(body.variables).toEqual({ workspace: 'default' });
+    expect(manifest[body.extensions.persistedQuery.sha256Hash]).toMatch(/^query WorkspaceJobs\(/);
+  });
 
   it('opens GraphiQL at /graphql and runs a query', async (ctx) => {
     needsBrowser(ctx);
