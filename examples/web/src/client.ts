@@ -61,6 +61,8 @@ export function createGatewayClient(config: GatewayConfig): GatewayClient {
     url: wsEndpoint.toString(),
     lazy: true,
     connectionParams: authorization,
+    // After a reconnect each subscription starts again; jobStatus answers the current status
+    // first, so the page catches up with whatever it missed.
     retryAttempts: 5,
   });
 

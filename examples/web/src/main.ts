@@ -125,14 +125,14 @@ function watch(name: string) {
   if (live.name.textContent === name && stopWatching) return;
   stopWatching?.();
   live.name.textContent = name;
-  live.status.textContent = '…';
+  show(live.status, 'waiting', '…');
   live.events.replaceChildren();
   stopWatching = gateway.subscribe(
     JobStatus,
     { workspace, name },
     {
       next: ({ jobStatus: event }) => {
-        live.status.textContent = event.status;
+        show(live.status, 'status', event.status);
         setStatus(name, event.status);
         const item = document.createElement('li');
         item.textContent = event.previousStatus
