@@ -5,7 +5,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'drizzle/', 'node_modules/', 'bench/results/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'drizzle/',
+      'node_modules/',
+      'bench/results/',
+      'coverage/',
+      'examples/web/dist/',
+      'examples/web/src/gql/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
