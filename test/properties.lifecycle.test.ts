@@ -18,7 +18,7 @@ import {
   type HistoryClaims,
   type WorkspaceState,
 } from './support/job-history.js';
-import { propertyOptions } from './support/properties.js';
+import { propertyOptions, propertyTimeoutMs } from './support/properties.js';
 
 /** Few names, so that clients collide on the same jobs, and names are deleted and created again. */
 const JOB_NAMES = ['alpha', 'beta'] as const;
@@ -233,57 +233,69 @@ describe.each(databaseKinds)('the lifecycle under random use, on $name', (kind) 
     return received;
   }
 
-  it('keeps a history of lifecycle transitions that agrees with every answer, with clients at once', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        startingJobs,
-        fc.array(fc.array(command, { minLength: 1, maxLength: 15 }), { minLength: 2, maxLength: 4 }),
-        async (starting, clients) => {
-          const workspace = uniqueWorkspace('prop');
-          const setup = await runClient(workspace, clients.length, creates(starting));
-          const answers = await Promise.all(clients.map((commands, i) => runClient(workspace, i, commands)));
-          const state = await readWorkspace(suite.server.gateway.database.db, workspace);
-          const problems = historyProblems(state, claimsOf([...setup, ...answers.flat()]), transitions);
-          if (problems.length > 0) {
-            const told = answers.map((a) => a.map((x) => `${describeCommand(x.command)}: ${x.status}`));
-            throw new Error(`${problems.join('\n')}\nanswers per client: ${JSON.stringify(told)}`);
-          }
-          await checkApiAgrees(suite.base, workspace, state);
-        },
-      ),
-      propertyOptions(40),
-    );
-  });
-
-  it('changes nothing on a refused request, and answers the state it leaves, one request at a time', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        startingJobs,
-        fc.array(command, { minLength: 1, maxLength: 30 }),
-        async (starting, commands) => {
-          const workspace = uniqueWorkspace('prop');
-          const db = suite.server.gateway.database.db;
-          const answers = await runClient(workspace, 0, creates(starting));
-          let before = await readWorkspace(db, workspace);
-          for (const c of commands) {
-            const [answer] = await runClient(workspace, 0, [c]);
-            answers.push(answer);
-            const after = await readWorkspace(db, workspace);
-            const what = `${describeCommand(c)} answered ${answer.status}`;
-            if (answer.status >= 400) {
-              expect(snapshot(after), what).toBe(snapshot(before));
-            } else if (c.kind === 'step') {
-              const step = after.steps.find((s) => s.jobId === answer.body.job_id && s.name === c.step);
-              expect(step?.status, what).toBe(answer.body.status);
-            } else if (c.kind !== 'delete') {
-              expect(after.jobs.find((j) => j.id === answer.body.id)?.status, what).toBe(answer.body.status);
+  it(
+    'keeps a history of lifecycle transitions that agrees with every answer, with clients at once',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          startingJobs,
+          fc.array(fc.array(command, { minLength: 1, maxLength: 15 }), { minLength: 2, maxLength: 4 }),
+          async (starting, clients) => {
+            const workspace = uniqueWorkspace('prop');
+            const setup = await runClient(workspace, clients.length, creates(starting));
+            const answers = await Promise.all(
+              clients.map((commands, i) => runClient(workspace, i, commands)),
+            );
+            const state = await readWorkspace(suite.server.gateway.database.db, workspace);
+            const problems = historyProblems(state, claimsOf([...setup, ...answers.flat()]), transitions);
+            if (problems.length > 0) {
+              const told = answers.map((a) => a.map((x) => `${describeCommand(x.command)}: ${x.status}`));
+              throw new Error(`${problems.join('\n')}\nanswers per client: ${JSON.stringify(told)}`);
             }
-            before = after;
-          }
-          expect(historyProblems(before, claimsOf(answers), transitions)).toEqual([]);
-        },
-      ),
-      propertyOptions(25),
-    );
-  });
+            await checkApiAgrees(suite.base, workspace, state);
+          },
+        ),
+        propertyOptions(40),
+      );
+    },
+    propertyTimeoutMs(40),
+  );
+
+  it(
+    'changes nothing on a refused request, and answers the state it leaves, one request at a time',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          startingJobs,
+          fc.array(command, { minLength: 1, maxLength: 30 }),
+          async (starting, commands) => {
+            const workspace = uniqueWorkspace('prop');
+            const db = suite.server.gateway.database.db;
+            const answers = await runClient(workspace, 0, creates(starting));
+            let before = await readWorkspace(db, workspace);
+            for (const c of commands) {
+              const [answer] = await runClient(workspace, 0, [c]);
+              answers.push(answer);
+              const after = await readWorkspace(db, workspace);
+              const what = `${describeCommand(c)} answered ${answer.status}`;
+              if (answer.status >= 400) {
+                expect(snapshot(after), what).toBe(snapshot(before));
+              } else if (c.kind === 'step') {
+                const step = after.steps.find((s) => s.jobId === answer.body.job_id && s.name === c.step);
+                expect(step?.status, what).toBe(answer.body.status);
+              } else if (c.kind !== 'delete') {
+                expect(after.jobs.find((j) => j.id === answer.body.id)?.status, what).toBe(
+                  answer.body.status,
+                );
+              }
+              before = after;
+            }
+            expect(historyProblems(before, claimsOf(answers), transitions)).toEqual([]);
+          },
+        ),
+        propertyOptions(25),
+      );
+    },
+    propertyTimeoutMs(25),
+  );
 });

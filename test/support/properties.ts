@@ -17,3 +17,7 @@ export function propertyOptions<Ts>(numRuns: number): fc.Parameters<Ts> {
     ...(path ? { path } : {}),
   };
 }
+
+/** A test timeout that grows with FC_RUNS, so that a long replay or bug hunt is not cut short. */
+export const propertyTimeoutMs = (numRuns: number) =>
+  Math.max(120_000, Number(process.env.FC_RUNS ?? numRuns) * 3_000);
