@@ -6,14 +6,10 @@
  * `detail` (never a 5xx), a client error must write no row, the server must answer a probe
  * afterwards, and nothing may be logged at error level. FC_SEED/FC_PATH replay a failure.
  */
-import { count } from 'drizzle-orm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { roleBindings } from '../src/access/tables.js';
-import type { Database } from '../src/db/client.js';
-import { jobs, jobStatusEvents, jobSteps } from '../src/jobs/tables.js';
-import { createLogger } from '../src/observability/logger.js';
 import { databaseKinds } from './support/databases.js';
+import { capturedLogger, errorLines, rowCounts } from './support/fuzz.js';
 import { jobWithSteps } from './support/fixtures.js';
 import { http, JOBS, useGateway } from './support/gateway.js';
 import {
@@ -147,27 +143,6 @@ function requestFor(op: Operation, document: OpenApiDocument): fc.Arbitrary<Fuzz
     });
 }
 
-async function rowCounts(db: Database) {
-  const [[j], [s], [e], [m]] = await Promise.all([
-    db.select({ n: count() }).from(jobs),
-    db.select({ n: count() }).from(jobSteps),
-    db.select({ n: count() }).from(jobStatusEvents),
-    db.select({ n: count() }).from(roleBindings),
-  ]);
-  return { jobs: j.n, steps: s.n, events: e.n, members: m.n };
-}
-
-/** A logger whose lines the test reads. */
-function capturedLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    format: 'json',
-    level: 'info',
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-  });
-  return { logger, lines };
-}
-
 describe.each(databaseKinds)('hostile input to every REST route, on $name', (kind) => {
   const logs = capturedLogger();
   const suite = useGateway(kind, { executor: false, logger: logs.logger });
@@ -227,8 +202,7 @@ describe.each(databaseKinds)('hostile input to every REST route, on $name', (kin
         }),
         propertyOptions(400),
       );
-      const errors = logs.lines.filter((line) => line.level === 'error' || line.level === 'fatal');
-      expect(errors).toEqual([]);
+      expect(errorLines(logs.lines)).toEqual([]);
     },
     propertyTimeoutMs(400),
   );
