@@ -7,6 +7,7 @@
  * must write no row, the server must answer a probe afterwards, and nothing may be logged at
  * error level. FC_SEED/FC_PATH replay a failure.
  */
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
@@ -219,6 +220,39 @@ describe.each(databaseKinds)('hostile input to every GraphQL argument, on $name'
     } finally {
       await client.dispose();
     }
+    expect(errorLines(logs.lines)).toEqual([]);
+  });
+
+  // Found by this suite: the name is part of index keys, and an insert of a longer one was an internal error.
+  it('answers a workspace name over 255 characters with a ValidationError where it would be written', async () => {
+    const db = suite.server.gateway.database.db;
+    const before = await rowCounts(db);
+    const workspace = 'w'.repeat(200) + randomBytes(1500).toString('hex');
+    const results = await http(suite.base, 'POST', '/graphql', {
+      query: `mutation Long($w: String!, $job: CreateJobInput!, $member: WorkspaceMemberInput!) {
+        createJob(workspace: $w, input: $job) { __typename ... on ValidationError { issues { path } } }
+        addWorkspaceMember(workspace: $w, input: $member) { __typename }
+        replaceWorkspaceMemberRoles(workspace: $w, principal: "someone@example.com", roles: [Viewer]) { __typename }
+      }`,
+      variables: {
+        w: workspace,
+        job: {
+          source: 'tests',
+          spec: {},
+          platformSpec: {
+            steps: [{ name: 'step-a', executor: { provider: 'CPU', container: { image: 'busybox' } } }],
+          },
+        },
+        member: { principal: 'someone@example.com' },
+      },
+    });
+    expect(results.body.errors).toBeUndefined();
+    expect(results.body.data).toEqual({
+      createJob: { __typename: 'ValidationError', issues: [{ path: ['workspace'] }] },
+      addWorkspaceMember: { __typename: 'ValidationError' },
+      replaceWorkspaceMemberRoles: { __typename: 'ValidationError' },
+    });
+    expect(await rowCounts(db)).toEqual(before);
     expect(errorLines(logs.lines)).toEqual([]);
   });
 

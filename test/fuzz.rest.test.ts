@@ -6,6 +6,7 @@
  * `detail` (never a 5xx), a client error must write no row, the server must answer a probe
  * afterwards, and nothing may be logged at error level. FC_SEED/FC_PATH replay a failure.
  */
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
@@ -172,6 +173,23 @@ describe.each(databaseKinds)('hostile input to every REST route, on $name', (kin
     expect(names).toContain(`PATCH ${JOBS}/workspaces/{workspace}/jobs/{job}/steps/{name}/status`);
     expect(names).toContain('PUT /apis/entities/v2/workspaces/{workspace}/members/{principal_id}');
     expect(operations.length).toBeGreaterThanOrEqual(15);
+  });
+
+  // Found by this suite: the name is part of index keys, and an insert of a longer one failed with a 500.
+  it('refuses a workspace name over 255 characters where it would be written, and writes nothing', async () => {
+    const db = suite.server.gateway.database.db;
+    const before = await rowCounts(db);
+    const workspace = 'w'.repeat(200) + randomBytes(1500).toString('hex');
+    const job = await http(suite.base, 'POST', `${JOBS}/workspaces/${workspace}/jobs`, jobWithSteps('long'));
+    const member = await http(suite.base, 'POST', `/apis/entities/v2/workspaces/${workspace}/members`, {
+      principal: 'someone@example.com',
+    });
+    for (const res of [job, member]) {
+      expect(res.status).toBe(422);
+      expect(res.body.detail[0]).toMatchObject({ type: 'string_too_long', loc: ['path', 'workspace'] });
+    }
+    expect(await rowCounts(db)).toEqual(before);
+    expect(errorLines(logs.lines)).toEqual([]);
   });
 
   it(
