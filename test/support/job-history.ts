@@ -69,9 +69,10 @@ export interface WorkspaceState {
 }
 
 /**
- * A workspace's jobs, steps and status events, straight from the database. Events are in id order:
- * a job's changes lock its row, so its events are inserted (and numbered) one transaction after
- * the other.
+ * A workspace's jobs, steps and status events, straight from the database. Events are in the order
+ * every reader gets them (the event feed, SSE, GraphQL `events`): by the id of the transaction that
+ * wrote them, then by their own id. A job's changes lock its row, so that order must be the order in
+ * which they happened.
  */
 export async function readWorkspace(db: Database, workspace: string): Promise<WorkspaceState> {
   const events = await db
@@ -84,7 +85,7 @@ export async function readWorkspace(db: Database, workspace: string): Promise<Wo
     })
     .from(jobStatusEvents)
     .where(eq(jobStatusEvents.workspace, workspace))
-    .orderBy(asc(jobStatusEvents.id));
+    .orderBy(asc(jobStatusEvents.xid), asc(jobStatusEvents.id));
   const jobRows = await db
     .select({ id: jobs.id, name: jobs.name, status: jobs.status, updatedAt: jobs.updatedAt })
     .from(jobs)
