@@ -9,7 +9,23 @@ import { databaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 
+/**
+ * Variables that do not fit their declared types (a number for a `String!`, a required one left
+ * out, an `Int` out of range) are refused by graphql-js before anything runs, with errors that carry
+ * no code and no path (only HTTP status 400): a client's mistake in an argument, BAD_USER_INPUT like the others. The code
+ * is added in place, so the error is still shown as it is.
+ */
+function codeRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.path) return false;
+  // A value refused by its scalar keeps the scalar's GraphQLError as its cause; anything else is internal.
+  if (error.originalError && !(error.originalError instanceof GraphQLError)) return false;
+  if (error.extensions.code !== undefined) return false;
+  (error.extensions as Record<string, unknown>).code = 'BAD_USER_INPUT';
+  return true;
+}
+
 export function maskGraphQLError(error: unknown, message = UNEXPECTED_ERROR_MESSAGE): Error {
+  if (codeRequestError(error)) return error as GraphQLError;
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const unavailable = databaseUnavailable(original);
   if (!unavailable) return maskError(error, message);

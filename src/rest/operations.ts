@@ -7,6 +7,7 @@ import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
+import { MAX_WORKSPACE_NAME_LENGTH } from '../support/request-limits.js';
 import { authorizes, BEARER_SCHEME, type AccessEnv, type RouteAccess } from './access.js';
 import { readJsonBody, requireJsonBody } from './body.js';
 import { componentRef } from './openapi.js';
@@ -79,7 +80,9 @@ export const apiOperations =
 /** An operation of the jobs API. */
 export const operation = apiOperations(JOBS_API_ROOT, 'jobs');
 
-export const workspacePath = z.object({ workspace: z.string().describe('Workspace identifier') });
+export const workspacePath = z.object({
+  workspace: z.string().max(MAX_WORKSPACE_NAME_LENGTH).describe('Workspace identifier'),
+});
 export const jobPath = workspacePath.extend({ name: z.string().describe('The job’s name') });
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import {
   JobNotFoundError,
   JobStateConflictError,
 } from '../../jobs/errors.js';
+import { MAX_WORKSPACE_NAME_LENGTH } from '../../support/request-limits.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
 import { InputValidationError } from '../input-validation.js';
@@ -25,7 +26,10 @@ builder.mutationField('createJob', (t) =>
       dataField: { name: 'job' },
     },
     args: {
-      workspace: t.arg.string({ required: true, validate: { minLength: 1 } }),
+      workspace: t.arg.string({
+        required: true,
+        validate: { minLength: 1, maxLength: MAX_WORKSPACE_NAME_LENGTH },
+      }),
       input: t.arg({
         type: CreateJobInput,
         required: true,

@@ -12,6 +12,7 @@ import {
   workspaceMemberUpdate,
   type WorkspaceMember,
 } from '../../access/index.js';
+import { MAX_WORKSPACE_NAME_LENGTH } from '../../support/request-limits.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
 import { InputValidationError } from '../input-validation.js';
@@ -64,7 +65,7 @@ builder.mutationField('addWorkspaceMember', (t) =>
       dataField: { name: 'member' },
     },
     args: {
-      workspace: t.arg.string({ required: true }),
+      workspace: t.arg.string({ required: true, validate: { maxLength: MAX_WORKSPACE_NAME_LENGTH } }),
       input: t.arg({
         type: WorkspaceMemberInput,
         required: true,
@@ -90,7 +91,7 @@ builder.mutationField('replaceWorkspaceMemberRoles', (t) =>
       dataField: { name: 'member' },
     },
     args: {
-      workspace: t.arg.string({ required: true }),
+      workspace: t.arg.string({ required: true, validate: { maxLength: MAX_WORKSPACE_NAME_LENGTH } }),
       principal: t.arg.string({ required: true }),
       roles: t.arg({
         type: [WorkspaceRoleEnum],
