@@ -39,7 +39,7 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(res.status).toBe(200);
       expect(res.body.pagination).toEqual({
         page: 1,
-        page_size: 10,
+        page_size: 25,
         current_page_size: 2,
         total_pages: 1,
         total_results: 2,
@@ -152,9 +152,9 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(badStatus.body.detail).toEqual([
         expect.objectContaining({ loc: ['query', 'filter[status]'], type: 'enum' }),
       ]);
-      const unknown = await steps(ws, '-', '?filter[source]=x');
+      const unknown = await steps(ws, '-', '?filter[color]=x');
       expect(unknown.status).toBe(400);
-      expect(unknown.body).toEqual({ detail: expect.stringContaining("'source'") });
+      expect(unknown.body).toEqual({ detail: expect.stringContaining("'color'") });
     });
   });
 
