@@ -163,6 +163,8 @@ export function resultRoutes(results: JobResults): OpenAPIHono<AccessEnv> {
       'content-type': file.result.contentType ?? 'application/octet-stream',
       'content-length': String(file.size),
       'content-disposition': `attachment; filename="${file.result.name}"`,
+      // Sent as stored, never compressed on the way: its length is the file's, as the header says.
+      'cache-control': 'no-transform',
     });
   });
 
