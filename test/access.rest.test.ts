@@ -376,6 +376,24 @@ describe.each(databaseKinds)('access control on the REST door on $name', (kind) 
       await as(emailOf('JobRunner'), 'PATCH', `/workspaces/${ws}/jobs/acted-on/steps/step-a/status`, {
         status: 'active',
       });
+      const task = await as(
+        emailOf('JobRunner'),
+        'PUT',
+        `/workspaces/${ws}/jobs/acted-on/steps/step-a/tasks/rank-0`,
+        {
+          status: 'active',
+        },
+      );
+      expect(task.body).toMatchObject({ created_by: emailOf('JobRunner'), updated_by: emailOf('JobRunner') });
+      const updated = await as(
+        emailOf('Editor'),
+        'PUT',
+        `/workspaces/${ws}/jobs/acted-on/steps/step-a/tasks/rank-0`,
+        {
+          status: 'error',
+        },
+      );
+      expect(updated.body).toMatchObject({ created_by: emailOf('JobRunner'), updated_by: emailOf('Editor') });
       await as(emailOf('Admin'), 'POST', `/workspaces/${ws}/jobs/acted-on/cancel`, {});
       // Its controller is gone: an Admin forces the cancel, then the job can be deleted.
       expect(
