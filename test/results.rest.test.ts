@@ -77,8 +77,10 @@ describe.each(databaseKinds)('job results and tasks on $name', (kind) => {
       download_url: `${jobs(ws)}/trained/results/metrics.json/download`,
       size: JSON.stringify({ accuracy: 0.91 }).length,
     });
+    expect(metrics.body.content_type).toBe('application/json');
     const json = await get(metrics.body.download_url);
     expect(json.status).toBe(200);
+    expect(json.headers.get('content-type')).toBe('application/json');
     expect(json.body).toEqual({ accuracy: 0.91 });
 
     const res = await fetch(`${suite.base}${jobs(ws)}/trained/results/model.bin/download`);
@@ -117,6 +119,26 @@ describe.each(databaseKinds)('job results and tasks on $name', (kind) => {
     const task = await get(`${jobs(ws)}/failed/steps/train/tasks/process`);
     expect(task.body).toMatchObject({ status: 'error', error_details: { exit_code: 3 } });
     expect((await get(`${jobs(ws)}/failed/results/partial.txt/download`)).text).toBe('half');
+  });
+
+  it('a forced cancel ends a running step at once; its process stops and its task ends cancelled', async () => {
+    const ws = uniqueWorkspace();
+    const ticking = 'setInterval(() => console.log(Date.now()), 50)';
+    expect((await http(suite.base, 'POST', jobs(ws), subprocessJob('ticking', ticking))).status).toBe(201);
+    await eventually(
+      async () => (await get(`${jobs(ws)}/ticking/logs`)).body.total as number,
+      (lines) => lines > 0,
+    );
+    const forced = await http(suite.base, 'POST', `${jobs(ws)}/ticking/cancel?force=true`, {});
+    expect(forced.status).toBe(200);
+    expect(forced.body.status).toBe('cancelled');
+    const task = await eventually(
+      async () => (await get(`${jobs(ws)}/ticking/steps/train/tasks/process`)).body,
+      (t) => t.status !== 'active',
+    );
+    // The task ends when the run has seen its process exit.
+    expect(task.status).toBe('cancelled');
+    expect((await get(`${jobs(ws)}/ticking`)).body.status).toBe('cancelled');
   });
 
   it('streams an upload to disk and back, byte for byte; refuses one over the limit, keeping nothing', async () => {

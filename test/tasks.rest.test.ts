@@ -64,7 +64,7 @@ describe.each(databaseKinds)('step tasks over REST on $name', (kind) => {
       error_details: { reason: 'OOMKilled' },
       error_stack: 'Killed',
     });
-    const rows = await stored(stepIds[0]!);
+    const rows = await stored(stepIds[0]);
     expect(rows).toEqual([
       expect.objectContaining({ name: 'rank-0', status: 'error', errorStack: 'Killed', statusDetails: {} }),
     ]);
@@ -82,7 +82,7 @@ describe.each(databaseKinds)('step tasks over REST on $name', (kind) => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
-    expect(await stored(stepIds[0]!)).toHaveLength(1);
+    expect(await stored(stepIds[0])).toHaveLength(1);
   });
 
   it('stores nothing for a refused report', async () => {
@@ -101,7 +101,7 @@ describe.each(databaseKinds)('step tasks over REST on $name', (kind) => {
       expect(res.status, url).toBe(status);
       expect(res.body, url).toHaveProperty('detail');
     }
-    expect(await stored(stepIds[0]!)).toEqual([]);
+    expect(await stored(stepIds[0])).toEqual([]);
   });
 
   it('lists each step’s own tasks, in the order first reported, there and in the status tree', async () => {

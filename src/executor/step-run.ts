@@ -303,11 +303,16 @@ export class StepRun {
           });
           from = to;
         }
-        await this.recordTask({
-          status: update.status,
-          status_details: update.status_details ?? {},
-          ...(update.error_details ? { error_details: update.error_details } : {}),
-        });
+        // The task ends as its step did (a step cancelled or forced elsewhere keeps that status).
+        await this.recordTask(
+          from === update.status
+            ? {
+                status: from,
+                status_details: update.status_details ?? {},
+                ...(update.error_details ? { error_details: update.error_details } : {}),
+              }
+            : { status: from },
+        );
         return;
       } catch (error) {
         // The step moved meanwhile (a pause or a cancel came in): look again.

@@ -171,7 +171,7 @@ export class SubprocessExecutor {
   }
 
   private sweep(): void {
-    this.track(sweepOrphans(this.jobs, this.lease, this.runs, this.shutdown.signal));
+    this.track(sweepOrphans(this.jobs, this.runContext.tasks, this.lease, this.runs, this.shutdown.signal));
   }
 
   private track(task: Promise<void>): void {

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { and, asc, desc, eq } from 'drizzle-orm';
@@ -40,6 +40,21 @@ export interface ResultFile {
   path: string;
   size: number;
 }
+
+/** The media type of a file a step left, from its name; uploads keep the one they were sent with. */
+const MEDIA_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.jsonl': 'application/x-ndjson',
+  '.csv': 'text/csv',
+  '.txt': 'text/plain',
+  '.log': 'text/plain',
+  '.md': 'text/markdown',
+  '.png': 'image/png',
+  '.tar': 'application/x-tar',
+  '.gz': 'application/gzip',
+  '.zip': 'application/zip',
+};
+const mediaTypeOf = (name: string) => MEDIA_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
 
 /** Where a result stored here says it is, in the platform's terms: the job's fileset. */
 const storedUrl = (job: Pick<JobRow, 'workspace' | 'name'>, name: string) =>
@@ -215,7 +230,7 @@ export class JobResults {
         artifactStorageType: 'fileset' as const,
         file,
         size,
-        contentType: 'application/octet-stream',
+        contentType: mediaTypeOf(entry.name),
         updatedAt: now,
       };
       try {

@@ -165,6 +165,8 @@ export function resultRoutes(results: JobResults): OpenAPIHono<AccessEnv> {
       'content-disposition': `attachment; filename="${file.result.name}"`,
       // Sent as stored, never compressed on the way: its length is the file's, as the header says.
       'cache-control': 'no-transform',
+      // A browser saves it and never runs it as a page of this origin, whatever its media type.
+      'x-content-type-options': 'nosniff',
     });
   });
 
