@@ -75,7 +75,10 @@ const builtDocument = async (): Promise<OpenApiDocument> =>
 const upstream = parseYaml(
   readFileSync(new URL('./contract/upstream-jobs.openapi.yaml', import.meta.url), 'utf8'),
 ) as {
-  paths: Record<string, Record<Method, { operationId: string }>>;
+  paths: Record<
+    string,
+    Partial<Record<Method, { operationId: string; responses: Record<string, { $ref?: string }> }>>
+  >;
   components: { schemas: Record<string, unknown> };
 };
 
@@ -196,6 +199,13 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     const what = `${method.toUpperCase()} ${path} answered ${res.status} ${res.text.slice(0, 300)}`;
     const op = operation(method, path);
     expectJsonAnswer(documentedAnswer(method, path, res.status, what), res, what);
+    // A success conforms to upstream's schema too, where the extract holds it.
+    const upstreamSchema = /[^/]+$/.exec(
+      upstream.paths[fullPath(path)]?.[method]?.responses[String(res.status)]?.$ref ?? '',
+    )?.[0];
+    if (upstreamSchema && upstreamSchema in upstream.components.schemas) {
+      expect(upstreamErrors(upstreamSchema, res.body), `${what}: upstream's ${upstreamSchema}`).toEqual([]);
+    }
     const requestSchema = op.requestBody?.content['application/json'].schema;
     if (res.status < 300 && requestSchema && typeof body === 'object') {
       expect(errorsOf(validatorFor(requestSchema), body), `${what}: the request body it accepted`).toEqual(

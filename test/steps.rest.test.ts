@@ -59,6 +59,8 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
           workspace: ws,
           spec: job.platform_spec.steps[0],
           // Upstream's step fields.
+          step_spec: job.platform_spec.steps[0],
+          fileset: 'job-fileset-two-steps',
           attempt_id: job.attempt_id,
           config: {},
           created_by: null,

@@ -195,6 +195,9 @@ export const stepResponse = runtimeStatus
     job: z.string().describe('The job’s name'),
     workspace: z.string(),
     spec: stepSpec,
+    // The same as `spec`, under upstream's name.
+    step_spec: stepSpec,
+    fileset: z.string().describe('The job’s fileset'),
     attempt_id: z.string().describe('The job’s attempt'),
     config: jsonObject.describe('The step’s config, as in its spec (`{}` when it has none)'),
     created_by: byWhom,

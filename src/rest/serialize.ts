@@ -82,6 +82,8 @@ export function stepResponse(
     job: job.name,
     workspace: job.workspace,
     spec: stepSpecOf(step),
+    step_spec: stepSpecOf(step),
+    fileset: filesetOf(job),
     attempt_id: job.attemptId,
     config: step.config ?? {},
     created_by: null,
