@@ -54,8 +54,10 @@ const configSchema = z.object({
     .optional(),
   LOG_LEVEL: logLevel.default('info'),
   CORS_ORIGINS: corsOrigins.default([]),
-  /** The built-in executor's job storage; `<DATA_DIR>/jobs` when unset. */
+  /** Job storage (the built-in executor's, and result files); `<DATA_DIR>/jobs` when unset. */
   JOB_STORAGE_DIR: z.string().min(1).optional(),
+  /** The largest result file an upload may store, in bytes; 100 MiB when unset. */
+  JOB_RESULT_MAX_BYTES: z.coerce.number().int().min(1).optional(),
   /** How many subprocess steps one gateway process runs at once; the machine's cores when unset. */
   EXECUTOR_MAX_PROCESSES: z.coerce.number().int().min(1).optional(),
   /** How long start-up waits for PostgreSQL to come up before it gives up. */

@@ -26,7 +26,9 @@ import { createGraphQLServer } from './graphql/yoga.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { defaultExecutionProfiles } from './jobs/profiles.js';
+import { JobResults } from './jobs/results.js';
 import { JobsService } from './jobs/service.js';
+import { JobTasks } from './jobs/tasks.js';
 import { corsPolicy } from './ops/cors.js';
 import { trackConnections } from './ops/http-drain.js';
 import { indexRoutes, type GatewayLink } from './ops/index-page.js';
@@ -35,7 +37,7 @@ import { PROBE_PATHS, probeRoutes } from './ops/probes.js';
 import { readinessChecks } from './ops/readiness.js';
 import { requestPipeline, type Door } from './ops/request-pipeline.js';
 import { bindPort } from './ops/startup.js';
-import { JOBS_API_ROOT, restApp } from './rest/index.js';
+import { JOBS_API_ROOT, restApp, type JobArtifacts } from './rest/index.js';
 
 export interface GatewayOptions extends DatabaseOptions {
   /** Who may do what (the NMP_AUTH_* settings); off when not given. */
@@ -54,6 +56,10 @@ export interface GatewayOptions extends DatabaseOptions {
   corsOrigins?: string[];
   /** How long start-up waits for PostgreSQL while it is unavailable (ms; 60 s by default); 0 tries once. */
   databaseStartupTimeoutMs?: number;
+  /** Where job storage lives (`JOB_STORAGE_DIR`): the executor's, and every job's results; `<dataDir>/jobs` by default. */
+  storageDir?: string;
+  /** The largest result file an upload may store (`JOB_RESULT_MAX_BYTES`); 100 MiB by default. */
+  resultMaxBytes?: number;
 }
 
 /** Where each part of the gateway answers: the start line and `GET /` list these. */
@@ -72,6 +78,8 @@ export interface Gateway {
   server: Server;
   database: DatabaseHandle;
   jobs: JobsService;
+  tasks: JobTasks;
+  results: JobResults;
   feed: StatusEventFeed;
   access: AccessControl;
   metrics: GatewayMetrics;
@@ -88,21 +96,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await feed.start();
   const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
   const access = new AccessControl(database.db, options.access ?? defaultAccessSettings);
+  const logger = options.logger ?? silentLogger;
+  const storageDir =
+    options.storageDir ??
+    (options.executor ? options.executor.storageDir : undefined) ??
+    defaultStorageDir(options.dataDir);
+  const artifacts: JobArtifacts = {
+    tasks: new JobTasks(database.db),
+    results: new JobResults(database.db, storageDir, options.resultMaxBytes),
+  };
+  // A deleted job's result files go with it, whether or not this process runs an executor.
+  const forgetResults = jobs.onDeleted((jobId) => {
+    artifacts.results
+      .removeJob(jobId)
+      .catch((error: unknown) => logger.error({ err: error }, 'Could not remove a deleted job’s results'));
+  });
   let lease: ProcessLease | undefined;
   let executor: SubprocessExecutor | undefined;
   if (options.executor !== false) {
     lease = await database.takeLease();
-    executor = new SubprocessExecutor(jobs, feed, lease, {
-      ...options.executor,
-      storageDir: options.executor?.storageDir ?? defaultStorageDir(options.dataDir),
-    });
+    executor = new SubprocessExecutor(jobs, feed, lease, { ...options.executor, storageDir }, artifacts);
     executor.start();
   }
 
   const metrics = gatewayMetrics(database, feed, executor);
   const graphql = { jobs, feed, access };
   const yoga = createGraphQLServer(graphql, [metrics.graphqlPlugin()]);
-  const rest = getRequestListener(restApp(jobs, feed, access).fetch);
+  const rest = getRequestListener(restApp(jobs, feed, access, artifacts).fetch);
   const ops = getRequestListener(
     new Hono()
       .route('/', probeRoutes(readinessChecks(database, feed)))
@@ -118,7 +138,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     rest: { kind: 'rest', handle: (req, res) => void rest(req, res) },
   };
 
-  const logger = options.logger ?? silentLogger;
   const server = options.server ?? createServer();
   // A server claimed early answered "starting" until now.
   server.removeAllListeners('request');
@@ -145,6 +164,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     database,
     jobs,
+    ...artifacts,
     feed,
     access,
     metrics,
@@ -163,6 +183,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           await lease?.release();
         })(),
       ]);
+      forgetResults();
       await feed.stop();
       await database.close();
     },

@@ -54,6 +54,7 @@ describe('the role × operation table', () => {
     'jobs.create': { Viewer: _, Editor: Y, Admin: Y, JobRunner: _, PlatformAdmin: Y },
     'jobs.control': { Viewer: _, Editor: Y, Admin: Y, JobRunner: _, PlatformAdmin: Y },
     'jobs.delete': { Viewer: _, Editor: Y, Admin: Y, JobRunner: _, PlatformAdmin: Y },
+    'jobs.force': { Viewer: _, Editor: _, Admin: Y, JobRunner: _, PlatformAdmin: Y },
     'jobs.runSubprocess': { Viewer: _, Editor: _, Admin: _, JobRunner: _, PlatformAdmin: Y },
     'steps.report': { Viewer: _, Editor: Y, Admin: Y, JobRunner: Y, PlatformAdmin: Y },
     'logs.write': { Viewer: _, Editor: _, Admin: _, JobRunner: Y, PlatformAdmin: Y },
@@ -160,6 +161,7 @@ describe('scopes', () => {
       'jobs.create',
       'jobs.control',
       'jobs.delete',
+      'jobs.force',
       'steps.report',
       'logs.write',
     ] as const) {

@@ -160,6 +160,38 @@ describe.each(databaseKinds)('access control on the REST door on $name', (kind) 
         expected: 200,
         run: async (who) => as(who, 'PATCH', `${await freshJob()}/steps/step-a/status`, { status: 'active' }),
       },
+      'one step': { expected: 200, run: async (who) => as(who, 'GET', `${await freshJob()}/steps/step-a`) },
+      'status details': {
+        expected: 200,
+        run: async (who) => as(who, 'PATCH', `${await freshJob()}/status-details`, { progress: 0.5 }),
+      },
+      'task list': {
+        expected: 200,
+        run: async (who) => as(who, 'GET', `${await freshJob()}/steps/step-a/tasks`),
+      },
+      'task report': {
+        expected: 200,
+        run: async (who) =>
+          as(who, 'PUT', `${await freshJob()}/steps/step-a/tasks/worker-0`, { status: 'active' }),
+      },
+      'result list': { expected: 200, run: async (who) => as(who, 'GET', `${await freshJob()}/results`) },
+      'result create': {
+        expected: 201,
+        run: async (who) =>
+          as(who, 'POST', `${await freshJob()}/results/metrics`, {
+            artifact_url: 'fileset://x/y/metrics.json',
+            artifact_storage_type: 'fileset',
+          }),
+      },
+      'forced cancel': {
+        expected: 200,
+        run: async (who) =>
+          as(who, 'POST', `${await freshJob(['POST', '/pause', {}])}/cancel?force=true`, {}),
+      },
+      'forced delete': {
+        expected: 204,
+        run: async (who) => as(who, 'DELETE', `${await freshJob(['POST', '/pause', {}])}?force=true`),
+      },
       'members list': { expected: 200, run: (who) => as(who, 'GET', `${MEMBERS}/workspaces/${ws}/members`) },
       'members add': {
         expected: 201,
@@ -170,11 +202,13 @@ describe.each(databaseKinds)('access control on the REST door on $name', (kind) 
           }),
       },
     };
+    const reads = ['read', 'one step', 'task list', 'result list', 'members list'];
+    const reports = ['step status', 'status details', 'task report', 'result create'];
     const allowed: Record<Role, string[]> = {
-      Viewer: ['read', 'members list'],
-      Editor: ['read', 'create', 'pause', 'resume', 'cancel', 'delete', 'step status', 'members list'],
+      Viewer: reads,
+      Editor: [...reads, 'create', 'pause', 'resume', 'cancel', 'delete', ...reports],
       Admin: Object.keys(operations),
-      JobRunner: ['step status'],
+      JobRunner: reports,
       PlatformAdmin: Object.keys(operations),
       none: [],
     };
@@ -282,6 +316,28 @@ describe.each(databaseKinds)('access control on the REST door on $name', (kind) 
       expect(workspacesIn(admin.body.data).has(other)).toBe(true);
     });
 
+    it('jobs, filtered by workspace: only readable ones, whatever the filter names', async () => {
+      const viewer = await as(
+        emailOf('Viewer'),
+        'GET',
+        `/workspaces/-/jobs?filter[workspace]=${ws},${other}`,
+      );
+      expect(viewer.status).toBe(200);
+      expect(workspacesIn(viewer.body.data)).toEqual(new Set([ws]));
+      expect(viewer.body.filter).toEqual({ workspace: `${ws},${other}` });
+      const hidden = await as(emailOf('Viewer'), 'GET', `/workspaces/-/jobs?filter[workspace]=${other}`);
+      expect(hidden.body).toMatchObject({ data: [], pagination: { total_results: 0 } });
+      const admin = await root('GET', `/workspaces/-/jobs?page_size=100&filter[workspace]=${other}`);
+      expect(workspacesIn(admin.body.data)).toEqual(new Set([other]));
+      // In a workspace's own listing, another workspace matches nothing.
+      const elsewhere = await as(
+        emailOf('Viewer'),
+        'GET',
+        `/workspaces/${ws}/jobs?filter[workspace]=${other}`,
+      );
+      expect(elsewhere.body.data).toEqual([]);
+    });
+
     it('a workspace named in the path is authorized, not filtered', async () => {
       expect((await as(emailOf('Viewer'), 'GET', `/workspaces/${other}/jobs`)).status).toBe(403);
       expect((await as(emailOf('Viewer'), 'GET', `/workspaces/${other}/jobs/-/steps`)).status).toBe(403);
@@ -320,7 +376,36 @@ describe.each(databaseKinds)('access control on the REST door on $name', (kind) 
       await as(emailOf('JobRunner'), 'PATCH', `/workspaces/${ws}/jobs/acted-on/steps/step-a/status`, {
         status: 'active',
       });
+      const task = await as(
+        emailOf('JobRunner'),
+        'PUT',
+        `/workspaces/${ws}/jobs/acted-on/steps/step-a/tasks/rank-0`,
+        {
+          status: 'active',
+        },
+      );
+      expect(task.body).toMatchObject({ created_by: emailOf('JobRunner'), updated_by: emailOf('JobRunner') });
+      const updated = await as(
+        emailOf('Editor'),
+        'PUT',
+        `/workspaces/${ws}/jobs/acted-on/steps/step-a/tasks/rank-0`,
+        {
+          status: 'error',
+        },
+      );
+      expect(updated.body).toMatchObject({ created_by: emailOf('JobRunner'), updated_by: emailOf('Editor') });
       await as(emailOf('Admin'), 'POST', `/workspaces/${ws}/jobs/acted-on/cancel`, {});
+      // Its controller is gone: an Admin forces the cancel, then the job can be deleted.
+      expect(
+        (await as(emailOf('Editor'), 'POST', `/workspaces/${ws}/jobs/acted-on/cancel?force=true`, {})).status,
+      ).toBe(403);
+      const forced = await as(
+        emailOf('Admin'),
+        'POST',
+        `/workspaces/${ws}/jobs/acted-on/cancel?force=true`,
+        {},
+      );
+      expect(forced.body.status).toBe('cancelled');
       const rows = await suite.server.gateway.database.db
         .select({ status: jobStatusEvents.status, actor: jobStatusEvents.actor })
         .from(jobStatusEvents)
@@ -330,7 +415,34 @@ describe.each(databaseKinds)('access control on the REST door on $name', (kind) 
         { status: 'created', actor: emailOf('Editor') },
         { status: 'active', actor: emailOf('JobRunner') },
         { status: 'cancelling', actor: emailOf('Admin') },
+        { status: 'cancelled', actor: emailOf('Admin') },
       ]);
+    });
+
+    it('a forced delete of an unfinished job records its cancel, by whom, and deletes it', async () => {
+      const created = await as(
+        emailOf('Editor'),
+        'POST',
+        `/workspaces/${ws}/jobs`,
+        jobWithSteps('forced-out'),
+      );
+      await as(emailOf('JobRunner'), 'PATCH', `/workspaces/${ws}/jobs/forced-out/steps/step-a/status`, {
+        status: 'active',
+      });
+      const refused = await as(emailOf('Editor'), 'DELETE', `/workspaces/${ws}/jobs/forced-out?force=true`);
+      expect(refused.status).toBe(403);
+      expect(refused.body.detail).toContain('force');
+      expect((await as(emailOf('Admin'), 'DELETE', `/workspaces/${ws}/jobs/forced-out`)).status).toBe(409);
+      expect(
+        (await as(emailOf('Admin'), 'DELETE', `/workspaces/${ws}/jobs/forced-out?force=true`)).status,
+      ).toBe(204);
+      expect((await root('GET', `/workspaces/${ws}/jobs/forced-out`)).status).toBe(404);
+      const rows = await suite.server.gateway.database.db
+        .select({ status: jobStatusEvents.status, actor: jobStatusEvents.actor })
+        .from(jobStatusEvents)
+        .where(eq(jobStatusEvents.jobId, created.body.id))
+        .orderBy(jobStatusEvents.id);
+      expect(rows.at(-1)).toEqual({ status: 'cancelled', actor: emailOf('Admin') });
     });
   });
 });

@@ -101,7 +101,7 @@ describe.each(databaseKinds)('the subprocess executor on $name', (kind) => {
           timestamp: expect.stringMatching(ISO),
           job: 'two-steps',
           job_step: 'first',
-          job_task: '',
+          job_task: 'process',
           message: 'hi',
           stream: 'stdout',
         },

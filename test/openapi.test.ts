@@ -17,7 +17,13 @@ import type { AccessControl } from '../src/access/index.js';
 import type { StatusEventFeed } from '../src/events/feed.js';
 import type { JobsService } from '../src/jobs/service.js';
 import { jobEventRoutes } from '../src/rest/events.js';
-import { restApp } from '../src/rest/index.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { JobResults } from '../src/jobs/results.js';
+import type { JobTasks } from '../src/jobs/tasks.js';
+import { restApp, type JobArtifacts } from '../src/rest/index.js';
+import { resultRoutes } from '../src/rest/results.js';
+import { taskRoutes } from '../src/rest/tasks.js';
 import { jobRoutes } from '../src/rest/jobs.js';
 import { discoveryRoutes } from '../src/rest/discovery.js';
 import { jobLogRoutes } from '../src/rest/logs.js';
@@ -51,13 +57,35 @@ type OpenApiDocument = Omit<OpenAPIObject, 'paths' | 'components'> & {
   components: { schemas: Record<string, SchemaObject> };
 };
 
+/** A REST door's parts that are only built, never called. */
+const unused = { tasks: {} as JobTasks, results: {} as JobResults } satisfies JobArtifacts;
+
 /** The document of a REST door that is only built, not served. */
 const builtDocument = async (): Promise<OpenApiDocument> =>
   (
-    await restApp({} as JobsService, {} as StatusEventFeed, {} as AccessControl).request('/openapi.json')
+    await restApp({} as JobsService, {} as StatusEventFeed, {} as AccessControl, unused).request(
+      '/openapi.json',
+    )
   ).json();
 
+/**
+ * The upstream platform's document, cut down to the operations the gateway serves (with their
+ * operationIds and success schemas) and the schemas of steps, tasks and results.
+ */
+const upstream = parseYaml(
+  readFileSync(new URL('./contract/upstream-jobs.openapi.yaml', import.meta.url), 'utf8'),
+) as {
+  paths: Record<
+    string,
+    Partial<Record<Method, { operationId: string; responses: Record<string, { $ref?: string }> }>>
+  >;
+  components: { schemas: Record<string, unknown> };
+};
+
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const BINARY_HEADERS = { 'content-type': 'application/octet-stream' };
+/** A small upload limit, so a test can pass it. */
+const RESULT_MAX_BYTES = 64 * 1024;
 const TEXT_HEADERS = { 'content-type': 'text/plain' };
 const MALFORMED = '{"status": ';
 const oversized = { ...seedJob, spec: { blob: 'x'.repeat(2 * 1024 * 1024) } };
@@ -81,7 +109,7 @@ const subprocessJob = (name: string) => ({
 
 describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
   // These tests move steps by hand, as an external controller would: no built-in executor.
-  const suite = useGateway(kind, { executor: false });
+  const suite = useGateway(kind, { executor: false, resultMaxBytes: RESULT_MAX_BYTES });
   let document: OpenApiDocument;
   let ajv: Ajv2020;
   /** `method path status` of every documented answer a test below received. */
@@ -113,6 +141,21 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
   const errorsOf = (validate: ValidateFunction, value: unknown) =>
     validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
 
+  let upstreamAjv: Ajv2020 | undefined;
+  /** Errors of `value` against upstream's schema of that name (OpenAPI 3.0's `nullable` read as 3.1's null). */
+  const upstreamErrors = (name: string, value: unknown) => {
+    if (!upstreamAjv) {
+      upstreamAjv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats(upstreamAjv);
+      const text = JSON.stringify(upstream.components).replace(
+        /"nullable":true,"type":"string"/g,
+        '"type":["string","null"]',
+      );
+      upstreamAjv.addSchema({ $id: 'upstream', components: JSON.parse(text) });
+    }
+    return errorsOf(upstreamAjv.getSchema(`upstream#/components/schemas/${name}`)!, value);
+  };
+
   /** The documented answer of `method path` for `status`; it must be there. */
   const documentedAnswer = (method: Method, path: string, status: number, what: string): ResponseObject => {
     const documented = operation(method, path).responses[String(status)];
@@ -123,7 +166,11 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
 
   /** A JSON answer, or none, conforms to what the document declares for it. */
   const expectJsonAnswer = (documented: ResponseObject, res: HttpResult, what: string) => {
-    if (documented.content) {
+    if (documented.content && 'application/octet-stream' in documented.content) {
+      // A file: any media type, its size said up front.
+      expect(res.headers.get('content-type'), what).toBeTruthy();
+      expect(Number(res.headers.get('content-length')), what).toBe(Buffer.byteLength(res.text));
+    } else if (documented.content) {
       expect('application/json' in documented.content, `${what}: documented as JSON`).toBe(true);
       if (!('application/json' in documented.content)) return;
       expect(res.headers.get('content-type'), what).toMatch(/^application\/json/);
@@ -152,6 +199,13 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     const what = `${method.toUpperCase()} ${path} answered ${res.status} ${res.text.slice(0, 300)}`;
     const op = operation(method, path);
     expectJsonAnswer(documentedAnswer(method, path, res.status, what), res, what);
+    // A success conforms to upstream's schema too, where the extract holds it.
+    const upstreamSchema = /[^/]+$/.exec(
+      upstream.paths[fullPath(path)]?.[method]?.responses[String(res.status)]?.$ref ?? '',
+    )?.[0];
+    if (upstreamSchema && upstreamSchema in upstream.components.schemas) {
+      expect(upstreamErrors(upstreamSchema, res.body), `${what}: upstream's ${upstreamSchema}`).toEqual([]);
+    }
     const requestSchema = op.requestBody?.content['application/json'].schema;
     if (res.status < 300 && requestSchema && typeof body === 'object') {
       expect(errorsOf(validatorFor(requestSchema), body), `${what}: the request body it accepted`).toEqual(
@@ -230,7 +284,13 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`;
     const access = {} as AccessControl;
     const apis = [
-      ...[jobRoutes(jobs), jobEventRoutes(feed, jobs), jobLogRoutes(jobs)].map((app) => ({
+      ...[
+        jobRoutes(jobs, unused.tasks),
+        taskRoutes(unused.tasks),
+        resultRoutes(unused.results),
+        jobEventRoutes(feed, jobs),
+        jobLogRoutes(jobs),
+      ].map((app) => ({
         root: JOBS,
         app,
       })),
@@ -241,7 +301,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       app.routes.filter((r) => r.method !== 'ALL').map((r) => template({ ...r, path: root + r.path })),
     );
     // Those are all the API routes the REST door mounts.
-    const mounted = restApp(jobs, feed, access)
+    const mounted = restApp(jobs, feed, access, unused)
       .routes.filter((r) => r.path.startsWith('/apis/') && r.method !== 'ALL')
       .map(template);
     expect([...new Set(mounted)].sort()).toEqual([...new Set(routes)].sort());
@@ -271,8 +331,23 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     );
     expect(new Set(ids).size).toBe(ids.length);
     expect(operation('post', '/workspaces/{workspace}/jobs/{name}/pause').operationId).toBe(
-      'pause-job-apis-jobs-v-2-workspaces-workspace-jobs-name-pause-post',
+      'pause_job_apis_jobs_v2_workspaces__workspace__jobs__name__pause_post',
     );
+  });
+
+  it('serves every operation of upstream’s jobs, members and auth discovery APIs, under upstream’s operationId', () => {
+    const upstreamOperations = Object.entries(upstream.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => `${method} ${path} ${op.operationId}`),
+    );
+    expect(upstreamOperations.filter((op) => op.includes('/apis/jobs/v2'))).toHaveLength(21);
+    const ours = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => `${method} ${path} ${op.operationId}`),
+    );
+    expect(upstreamOperations.filter((op) => !ours.includes(op))).toEqual([]);
+    // The one operation of the gateway's own, named by the same rule.
+    expect(ours.filter((op) => !upstreamOperations.includes(op))).toEqual([
+      'get /apis/jobs/v2/workspaces/{workspace}/jobs/{name}/events stream_job_events_apis_jobs_v2_workspaces__workspace__jobs__name__events_get',
+    ]);
   });
 
   it('describes request bodies in their input form and responses in their output form', () => {
@@ -329,6 +404,13 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
     const STEP_STATUS_PATH = '/workspaces/{workspace}/jobs/{job}/steps/{name}/status';
     const EVENTS_PATH = '/workspaces/{workspace}/jobs/{name}/events';
     const LOGS_PATH = '/workspaces/{workspace}/jobs/{name}/logs';
+    const STEP_PATH = '/workspaces/{workspace}/jobs/{job}/steps/{name}';
+    const STATUS_DETAILS_PATH = '/workspaces/{workspace}/jobs/{name}/status-details';
+    const TASKS_PATH = '/workspaces/{workspace}/jobs/{job}/steps/{name}/tasks';
+    const TASK_PATH = '/workspaces/{workspace}/jobs/{job}/steps/{step}/tasks/{name}';
+    const RESULTS_PATH = '/workspaces/{workspace}/jobs/{name}/results';
+    const RESULT_PATH = '/workspaces/{workspace}/jobs/{job}/results/{name}';
+    const DOWNLOAD_PATH = `${RESULT_PATH}/download`;
 
     it('execution profiles', async () => {
       const res = await call('get', '/execution-profiles', '/execution-profiles');
@@ -439,7 +521,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       expect(all.body.data).toHaveLength(3);
       expect(all.body.filter).toEqual({ status: 'created' });
       expect((await call('get', STEPS_PATH, '/workspaces/-/jobs/-/steps?page_size=2')).status).toBe(200);
-      expect((await call('get', STEPS_PATH, `${jobs(ws)}/stepped/steps?filter[source]=x`)).status).toBe(400);
+      expect((await call('get', STEPS_PATH, `${jobs(ws)}/stepped/steps?filter[color]=x`)).status).toBe(400);
       expect((await call('get', STEPS_PATH, `${jobs(ws)}/stepped/steps?page_size=0`)).status).toBe(422);
     });
 
@@ -462,6 +544,133 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
       expect(
         (await step('step-b', { status: 'active', status_details: { blob: 'x'.repeat(2 << 20) } })).status,
       ).toBe(413);
+    });
+
+    it('one step: 200 in upstream’s step shape, 404', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('stepped', 2));
+      const step = await call('get', STEP_PATH, `${jobs(ws)}/stepped/steps/step-b`);
+      expect(step.status).toBe(200);
+      expect(step.body).toMatchObject({ name: 'step-b', job: 'stepped', status: 'created', config: {} });
+      expect(upstreamErrors('PlatformJobStep', step.body)).toEqual([]);
+      expect((await call('get', STEP_PATH, `${jobs(ws)}/stepped/steps/step-z`)).status).toBe(404);
+      expect((await call('get', STEP_PATH, `${jobs(ws)}/absent/steps/step-a`)).status).toBe(404);
+    });
+
+    it('status details: 200, 404, 413, 415, 422', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('tracked'));
+      const details = (body: unknown, name = 'tracked', headers?: Record<string, string>) =>
+        call('patch', STATUS_DETAILS_PATH, `${jobs(ws)}/${name}/status-details`, body, headers);
+      expect((await details({ progress: 0.5 })).status).toBe(200);
+      const merged = await details({ epoch: 3 });
+      expect(merged.body.status_details).toEqual({ progress: 0.5, epoch: 3 });
+      expect(merged.body.status).toBe('created');
+      expect((await details({ progress: 1 }, 'absent')).status).toBe(404);
+      expect((await details({ blob: 'x'.repeat(2 << 20) })).status).toBe(413);
+      expect((await details('progress', 'tracked', TEXT_HEADERS)).status).toBe(415);
+      expect((await details(['progress'])).status).toBe(422);
+    });
+
+    it('tasks: list 200, 404; put 200, 404, 413, 415, 422; get 200, 404; in the status tree', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('spread', 2));
+      const base = `${jobs(ws)}/spread/steps`;
+      const put = (step: string, task: string, body: unknown, headers?: Record<string, string>) =>
+        call('put', TASK_PATH, `${base}/${step}/tasks/${task}`, body, headers);
+
+      expect((await call('get', TASKS_PATH, `${base}/step-a/tasks`)).body).toEqual({ data: [] });
+      const created = await put('step-a', 'worker-0', { status: 'active', status_details: { node: 'n1' } });
+      expect(created.status).toBe(200);
+      expect(upstreamErrors('PlatformJobTask', created.body)).toEqual([]);
+      const failed = await put('step-a', 'worker-1', { status: 'error', error_stack: 'Traceback …' });
+      expect(failed.body).toMatchObject({ name: 'worker-1', status: 'error', error_stack: 'Traceback …' });
+      // A PUT replaces what was reported: no status means pending, no details none.
+      const replaced = await put('step-a', 'worker-0', {});
+      expect(replaced.body).toMatchObject({ id: created.body.id, status: 'pending', status_details: {} });
+
+      const listed = await call('get', TASKS_PATH, `${base}/step-a/tasks`);
+      expect(listed.body.data.map((t: { name: string }) => t.name)).toEqual(['worker-0', 'worker-1']);
+      expect(upstreamErrors('PlatformJobListTaskResponse', listed.body)).toEqual([]);
+      const one = await call('get', TASK_PATH, `${base}/step-a/tasks/worker-1`);
+      expect(one.body).toEqual(failed.body);
+      const tree = await call('get', `${JOB_PATH}/status`, `${jobs(ws)}/spread/status`);
+      expect(
+        tree.body.steps[0].tasks.map((t: { name: string; error_stack: string }) => [t.name, t.error_stack]),
+      ).toEqual([
+        ['worker-0', ''],
+        ['worker-1', 'Traceback …'],
+      ]);
+      expect(tree.body.steps[1].tasks).toEqual([]);
+      expect(upstreamErrors('PlatformJobStatusResponse', tree.body)).toEqual([]);
+
+      expect((await call('get', TASK_PATH, `${base}/step-a/tasks/worker-9`)).status).toBe(404);
+      expect((await call('get', TASKS_PATH, `${base}/step-z/tasks`)).status).toBe(404);
+      expect((await put('step-z', 'worker-0', { status: 'active' })).status).toBe(404);
+      expect((await put('step-a', 'Not_A_Name', { status: 'active' })).status).toBe(422);
+      expect((await put('step-a', 'worker-0', { status: 'sleeping' })).status).toBe(422);
+      expect((await put('step-a', 'worker-0', 'active', TEXT_HEADERS)).status).toBe(415);
+      expect(
+        (await put('step-a', 'worker-0', { status_details: { blob: 'x'.repeat(2 << 20) } })).status,
+      ).toBe(413);
+    });
+
+    it('results: create 201, 404, 409, 413, 422; list 200, 404, 422; get 200, 404; download 200, 404', async () => {
+      const ws = uniqueWorkspace();
+      await call('post', JOBS_PATH, jobs(ws), jobWithSteps('produced'));
+      const at = (name: string, job = 'produced') => `${jobs(ws)}/${job}/results/${name}`;
+      const create = (name: string, body: unknown, headers?: Record<string, string>, job?: string) =>
+        call('post', RESULT_PATH, at(name, job), body, headers);
+
+      const reference = await create('metrics', {
+        artifact_url: 'fileset://default/metrics-set/metrics.json',
+        artifact_storage_type: 'fileset',
+      });
+      expect(reference.status).toBe(201);
+      expect(reference.body).not.toHaveProperty('download_url');
+      expect(upstreamErrors('PlatformJobResultResponse', reference.body)).toEqual([]);
+      const content = 'epoch,loss\n1,0.5\n2,0.25\n';
+      const stored = await create('losses.csv', content, { 'content-type': 'text/csv' });
+      expect(stored.status).toBe(201);
+      expect(stored.body).toMatchObject({ size: content.length, content_type: 'text/csv' });
+      expect(upstreamErrors('PlatformJobResultResponse', stored.body)).toEqual([]);
+
+      const download = await call('get', DOWNLOAD_PATH, `${at('losses.csv')}/download`);
+      expect(download.status).toBe(200);
+      expect(download.text).toBe(content);
+      expect(download.headers.get('content-type')).toBe('text/csv');
+      expect(stored.body.download_url).toBe(`${JOBS}${at('losses.csv')}/download`);
+      expect((await call('get', DOWNLOAD_PATH, `${at('metrics')}/download`)).status).toBe(404);
+      expect((await call('get', DOWNLOAD_PATH, `${at('nothing')}/download`)).status).toBe(404);
+
+      const listed = await call('get', RESULTS_PATH, `${jobs(ws)}/produced/results?sort=created_at`);
+      expect(listed.body.data.map((r: { name: string }) => r.name)).toEqual(['metrics', 'losses.csv']);
+      expect(upstreamErrors('PlatformJobListResultResponse', listed.body)).toEqual([]);
+      expect((await call('get', RESULTS_PATH, `${jobs(ws)}/absent/results`)).status).toBe(404);
+      expect((await call('get', RESULTS_PATH, `${jobs(ws)}/produced/results?sort=size`)).status).toBe(422);
+      expect((await call('get', RESULT_PATH, at('metrics'))).body).toEqual(reference.body);
+      expect((await call('get', RESULT_PATH, at('nothing'))).status).toBe(404);
+
+      expect((await create('losses.csv', 'again', BINARY_HEADERS)).status).toBe(409);
+      expect((await create('more', 'x', BINARY_HEADERS, 'absent')).status).toBe(404);
+      expect((await create('Bad Name', 'x', BINARY_HEADERS)).status).toBe(422);
+      expect((await create('metrics-2', { artifact_url: 'x', artifact_storage_type: 's3' })).status).toBe(
+        422,
+      );
+      expect((await create('huge', 'x'.repeat(RESULT_MAX_BYTES + 1), BINARY_HEADERS)).status).toBe(413);
+      // Nothing of the refused uploads was kept.
+      expect((await call('get', RESULTS_PATH, `${jobs(ws)}/produced/results`)).body.data).toHaveLength(2);
+    });
+
+    it('cancel and delete with force: 200 and 204; a bad force is 422', async () => {
+      const ws = uniqueWorkspace();
+      await reachStatus(suite.base, ws, 'stuck', 'cancelling');
+      const cancelled = await call('post', `${JOB_PATH}/cancel`, `${jobs(ws)}/stuck/cancel?force=true`, {});
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.status).toBe('cancelled');
+      await reachStatus(suite.base, ws, 'running', 'active');
+      expect((await call('delete', JOB_PATH, `${jobs(ws)}/running?force=true`)).status).toBe(204);
+      expect((await call('delete', JOB_PATH, `${jobs(ws)}/running?force=maybe`)).status).toBe(422);
     });
 
     it('logs: 200 for a page, the pages around it, a tail and an empty log, 404, 422', async () => {
@@ -489,7 +698,7 @@ describe.each(databaseKinds)('the OpenAPI document on $name', (kind) => {
         timestamp: at.toISOString(),
         job: 'logged',
         job_step: 'step-a',
-        job_task: '',
+        job_task: 'process',
         message: 'line 1',
         stream: 'stderr',
       });

@@ -39,7 +39,7 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(res.status).toBe(200);
       expect(res.body.pagination).toEqual({
         page: 1,
-        page_size: 10,
+        page_size: 25,
         current_page_size: 2,
         total_pages: 1,
         total_results: 2,
@@ -58,6 +58,15 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
           job: 'two-steps',
           workspace: ws,
           spec: job.platform_spec.steps[0],
+          // Upstream's step fields.
+          step_spec: job.platform_spec.steps[0],
+          fileset: 'job-fileset-two-steps',
+          attempt_id: job.attempt_id,
+          config: {},
+          created_by: null,
+          updated_by: null,
+          entity_id: res.body.data[0].id,
+          parent: job.attempt_id,
         },
         expect.objectContaining({ name: 'step-b', job: 'two-steps', spec: job.platform_spec.steps[1] }),
       ]);
@@ -152,9 +161,79 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(badStatus.body.detail).toEqual([
         expect.objectContaining({ loc: ['query', 'filter[status]'], type: 'enum' }),
       ]);
-      const unknown = await steps(ws, '-', '?filter[source]=x');
+      const unknown = await steps(ws, '-', '?filter[color]=x');
       expect(unknown.status).toBe(400);
-      expect(unknown.body).toEqual({ detail: expect.stringContaining("'source'") });
+      expect(unknown.body).toEqual({ detail: expect.stringContaining("'color'") });
+    });
+  });
+
+  describe('GET …/jobs/{name}/steps: sort and filters', () => {
+    it('filters by job (name or id) and by source', async () => {
+      const ws = uniqueWorkspace();
+      const first = await create(ws, 'first', 2);
+      await create(ws, 'second');
+      const other = await http(suite.base, 'POST', jobs(ws), {
+        ...jobWithSteps('elsewhere'),
+        source: 'nightly',
+      });
+      expect(other.status).toBe(201);
+
+      const byName = await steps(ws, '-', '?filter[job]=second');
+      expect(keys(byName.body.data)).toEqual([`${ws}/second/step-a`]);
+      expect(byName.body.filter).toEqual({ job: 'second' });
+      const byId = await steps(ws, '-', `?filter[job]=${first.id},second`);
+      expect(keys(byId.body.data)).toEqual([
+        `${ws}/first/step-a`,
+        `${ws}/first/step-b`,
+        `${ws}/second/step-a`,
+      ]);
+      const bySource = await steps(ws, '-', '?filter[source]=nightly');
+      expect(keys(bySource.body.data)).toEqual([`${ws}/elsewhere/step-a`]);
+      expect((await steps(ws, '-', '?filter[source]=none-such')).body.data).toEqual([]);
+    });
+
+    it('sorts by created_at (oldest job first, the default) or updated_at, either way', async () => {
+      const ws = uniqueWorkspace();
+      await create(ws, 'older', 2);
+      await create(ws, 'newer');
+      const byDefault = await steps(ws, '-');
+      expect(byDefault.body.sort).toBe('created_at');
+      expect(keys(byDefault.body.data)).toEqual([
+        `${ws}/older/step-a`,
+        `${ws}/older/step-b`,
+        `${ws}/newer/step-a`,
+      ]);
+      const newestFirst = await steps(ws, '-', '?sort=-created_at');
+      expect(keys(newestFirst.body.data)).toEqual([
+        `${ws}/newer/step-a`,
+        `${ws}/older/step-a`,
+        `${ws}/older/step-b`,
+      ]);
+
+      // Reported last, so changed last.
+      expect((await patchStep(ws, 'older', 'step-a', { status: 'active' })).status).toBe(200);
+      const lastChanged = await steps(ws, '-', '?sort=-updated_at');
+      expect(keys(lastChanged.body.data)[0]).toBe(`${ws}/older/step-a`);
+      const firstChanged = await steps(ws, '-', '?sort=updated_at');
+      expect(keys(firstChanged.body.data).at(-1)).toBe(`${ws}/older/step-a`);
+      expect((await steps(ws, '-', '?sort=name')).status).toBe(422);
+    });
+  });
+
+  describe('GET …/jobs/{job}/steps/{name}', () => {
+    it('is one step, as the list shows it, and 404 for a missing step or job', async () => {
+      const ws = uniqueWorkspace();
+      await create(ws, 'two-steps', 2);
+      await patchStep(ws, 'two-steps', 'step-a', { status: 'active', status_details: { pod: 'p-1' } });
+      const listed = (await steps(ws, 'two-steps')).body.data;
+      const one = await http(suite.base, 'GET', `${jobs(ws)}/two-steps/steps/step-a`);
+      expect(one.status).toBe(200);
+      expect(one.body).toEqual(listed[0]);
+      expect(one.body).toMatchObject({ status: 'active', status_details: { pod: 'p-1' } });
+      const missing = await http(suite.base, 'GET', `${jobs(ws)}/two-steps/steps/step-z`);
+      expect(missing.status).toBe(404);
+      expect(missing.body).toEqual({ detail: expect.stringContaining("Step 'step-z'") });
+      expect((await http(suite.base, 'GET', `${jobs(ws)}/absent/steps/step-a`)).status).toBe(404);
     });
   });
 

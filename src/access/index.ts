@@ -13,9 +13,10 @@
  * 2. Authorize each operation before touching the job:
  *    `await access.authorize(principal, workspace, 'jobs.control')`.
  *    `PermissionDeniedError` → 403. It is decided before any lookup, so a refusal never tells
- *    whether the job exists. Operations: `jobs.read` (jobs, steps, status, logs, events and their
- *    subscriptions), `jobs.create`, `jobs.control` (pause, resume, cancel), `jobs.delete`,
- *    `steps.report` (the step status PATCH), `logs.write`, `members.read`, `members.write`.
+ *    whether the job exists. Operations: `jobs.read` (jobs, steps, tasks, results, status, logs,
+ *    events and their subscriptions), `jobs.create`, `jobs.control` (pause, resume, cancel),
+ *    `jobs.delete`, `jobs.force` (a forced cancel or delete), `steps.report` (step status, tasks,
+ *    results, status details), `logs.write`, `members.read`, `members.write`.
  * 3. Commands on the gateway's host: a create request with any `subprocess` step also needs
  *    `authorize(principal, workspace, 'jobs.runSubprocess')`, which with auth on only a
  *    PlatformAdmin passes.

@@ -21,6 +21,7 @@ export const OPERATIONS = [
   'jobs.create',
   'jobs.control',
   'jobs.delete',
+  'jobs.force',
   'jobs.runSubprocess',
   'steps.report',
   'logs.write',
@@ -53,12 +54,21 @@ export const operationRules: Record<Operation, OperationRule> = {
   'jobs.create': { does: 'create jobs', api: 'jobs', access: 'write' },
   'jobs.control': { does: 'pause, resume or cancel jobs', api: 'jobs', access: 'write' },
   'jobs.delete': { does: 'delete jobs', api: 'jobs', access: 'write' },
+  'jobs.force': {
+    does: 'force a cancel or a delete of jobs (without waiting for their runners)',
+    api: 'jobs',
+    access: 'write',
+  },
   'jobs.runSubprocess': {
     does: "create jobs with subprocess steps (they run commands on the gateway's host)",
     api: 'jobs',
     access: 'write',
   },
-  'steps.report': { does: 'report step status', api: 'jobs', access: 'write' },
+  'steps.report': {
+    does: 'report step status, step tasks, job results or job status details',
+    api: 'jobs',
+    access: 'write',
+  },
   'logs.write': { does: 'write job logs', api: 'jobs', access: 'write' },
   'members.read': { does: 'list members', api: 'entities', access: 'read' },
   'members.write': { does: 'change members', api: 'entities', access: 'write' },
@@ -67,7 +77,8 @@ export const operationRules: Record<Operation, OperationRule> = {
 // Any member may see who else is a member; only an Admin may change it.
 const viewer: Operation[] = ['jobs.read', 'members.read'];
 const editor: Operation[] = [...viewer, 'jobs.create', 'jobs.control', 'jobs.delete', 'steps.report'];
-const admin: Operation[] = [...editor, 'members.write'];
+// Forcing ends a job without its runner knowing: an Admin's call, not an Editor's.
+const admin: Operation[] = [...editor, 'members.write', 'jobs.force'];
 
 /**
  * Which role allows which operation. Viewer < Editor < Admin each include the one below;

@@ -1,11 +1,11 @@
 /**
  * The files a step's workload gets, as on the platform: a persistent directory per job (where it
  * keeps checkpoints; it outlives pauses, resumes and gateway restarts, and goes when the job is
- * deleted), and per run a config file (the step's `config` as JSON) and an ephemeral directory,
- * both removed when the run ends.
+ * deleted), and per run a config file (the step's `config` as JSON), an ephemeral directory and a
+ * results directory (whose files become the job's results when the run ends), removed when the run ends.
  *
- * Layout under the storage root: `<job id>/persistent/` and `<job id>/runs/<step>-<random>/`
- * (`config.json`, `ephemeral/`). Every gateway process that may resume a job must see the same root.
+ * Layout under the storage root: `<job id>/persistent/`, `<job id>/runs/<step>-<random>/`
+ * (`config.json`, `ephemeral/`, `results/`) and `<job id>/results/` (the job's stored results). Every gateway process that may resume a job must see the same root.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +16,8 @@ export interface RunFiles {
   persistent: string;
   configFile: string;
   ephemeral: string;
+  /** Where the run leaves files to become the job's results. */
+  results: string;
   /** Removes the run's own files (not the job's persistent storage). */
   remove(): Promise<void>;
 }
@@ -37,11 +39,19 @@ export class JobStorage {
     const persistent = this.persistentPath(jobId);
     const run = join(this.root, jobId, 'runs', `${step}-${randomBytes(6).toString('hex')}`);
     const ephemeral = join(run, 'ephemeral');
+    const results = join(run, 'results');
     const configFile = join(run, 'config.json');
     await mkdir(persistent, { recursive: true });
     await mkdir(ephemeral, { recursive: true });
+    await mkdir(results, { recursive: true });
     await writeFile(configFile, JSON.stringify(config ?? {}));
-    return { persistent, configFile, ephemeral, remove: () => rm(run, { recursive: true, force: true }) };
+    return {
+      persistent,
+      configFile,
+      ephemeral,
+      results,
+      remove: () => rm(run, { recursive: true, force: true }),
+    };
   }
 
   /** Removes everything of a job: it has been deleted. */

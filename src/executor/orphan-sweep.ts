@@ -7,6 +7,7 @@ import type { ProcessLease } from '../db/client.js';
 import { JobNotFoundError, StepTransitionError } from '../jobs/errors.js';
 import { STEP_STATUSES_WAITING_ON_RUNNER, orphanedStepEndsIn } from '../jobs/lifecycle.js';
 import type { JobsService } from '../jobs/service.js';
+import { SUBPROCESS_TASK, type JobTasks } from '../jobs/tasks.js';
 import type { StepStatusUpdate } from '../jobs/spec.js';
 import { log } from '../observability/request-context.js';
 import { subprocessSteps } from './find-work.js';
@@ -18,6 +19,7 @@ import { subprocessSteps } from './find-work.js';
  */
 export async function sweepOrphans(
   jobs: JobsService,
+  tasks: JobTasks,
   lease: ProcessLease,
   ownSteps: { has(stepId: string): boolean },
   stop: AbortSignal,
@@ -45,12 +47,18 @@ export async function sweepOrphans(
               },
             }
           : { status: end };
-      await jobs
+      const settled = await jobs
         .updateStepStatus(job.workspace, job.name, step.name, update, { expected: [step.status] })
-        .catch((error) => {
-          // Another gateway settled it first, or the job is gone: either way, nothing to do.
-          if (!(error instanceof StepTransitionError || error instanceof JobNotFoundError)) throw error;
-        });
+        .then(
+          () => true,
+          (error) => {
+            // Another gateway settled it first, or the job is gone: either way, nothing to do.
+            if (!(error instanceof StepTransitionError || error instanceof JobNotFoundError)) throw error;
+            return false;
+          },
+        );
+      // Its one task, the process that died, ends with it.
+      if (settled) await tasks.record(step.id, SUBPROCESS_TASK, update).catch(() => {});
     }
   } catch (error) {
     log().error({ err: error }, 'Subprocess executor could not look for orphaned steps');

@@ -11,7 +11,10 @@ import {
   pauseDeadlineSeconds,
   type JobStatus,
 } from '../jobs/lifecycle.js';
+import type { JobResults } from '../jobs/results.js';
 import type { JobsService } from '../jobs/service.js';
+import { SUBPROCESS_TASK, type TaskReport } from '../jobs/tasks.js';
+import type { JobTasks } from '../jobs/tasks.js';
 import type { StepStatusUpdate } from '../jobs/spec.js';
 import type { JobStepRow } from '../jobs/tables.js';
 import { log } from '../observability/request-context.js';
@@ -33,6 +36,9 @@ export interface StepRunContext {
   log: StepLogOptions;
   /** Where workloads keep their files. */
   storage: JobStorage;
+  /** Where a run records its task, and turns the files it left into results. */
+  tasks: JobTasks;
+  results: JobResults;
 }
 
 export class StepRun {
@@ -103,11 +109,14 @@ export class StepRun {
       }
       const watch = this.watchStaleness();
       let exit: ProcessExit;
+      await this.recordTask({ status: 'active', status_details: { runner: this.context.runner } });
       try {
         exit = await this.process.run(command, env);
       } finally {
         clearInterval(watch);
-        // The run's own files go before its end is reported: whoever sees the end sees them gone.
+        // Results are stored, and the run's own files gone, before its end is reported: whoever
+        // sees the end sees the results.
+        await this.collectResults(files.results);
         await files
           .remove()
           .catch((error: unknown) =>
@@ -117,6 +126,36 @@ export class StepRun {
       await this.enqueue(() => this.finish(this.report(exit)));
     } finally {
       this.process.dispose();
+    }
+  }
+
+  /**
+   * A `subprocess` step runs as one task, its process (named `process`): recorded when it starts and
+   * when it ends, with the step's report. A failure to record is logged; the step goes on.
+   */
+  private async recordTask(report: TaskReport): Promise<void> {
+    try {
+      await this.context.tasks.record(this.step.id, SUBPROCESS_TASK, report);
+    } catch (error) {
+      log().warn({ err: error }, `Subprocess executor could not record the task of step '${this.step.name}'`);
+    }
+  }
+
+  /** The files the run left in its results directory become the job's results (any exit). */
+  private async collectResults(directory: string): Promise<void> {
+    try {
+      const job = { id: this.step.jobId, workspace: this.workspace, name: this.jobName };
+      const { skipped } = await this.context.results.collect(job, directory);
+      if (skipped.length > 0) {
+        log().warn(
+          `Step '${this.step.name}' of job '${this.jobName}' left entries that are not results (not a file, or not a valid result name): ${skipped.join(', ')}`,
+        );
+      }
+    } catch (error) {
+      log().error(
+        { err: error },
+        `Subprocess executor could not store the results of step '${this.step.name}'`,
+      );
     }
   }
 
@@ -131,6 +170,7 @@ export class StepRun {
       NEMO_JOB_STEP_CONFIG_FILE_PATH: files.configFile,
       NEMO_JOB_PERSISTENT_JOB_STORAGE_PATH: files.persistent,
       NEMO_JOB_EPHEMERAL_TASK_STORAGE_PATH: files.ephemeral,
+      NEMO_JOB_RESULTS_STORAGE_PATH: files.results,
     };
   }
 
@@ -263,6 +303,16 @@ export class StepRun {
           });
           from = to;
         }
+        // The task ends as its step did (a step cancelled or forced elsewhere keeps that status).
+        await this.recordTask(
+          from === update.status
+            ? {
+                status: from,
+                status_details: update.status_details ?? {},
+                ...(update.error_details ? { error_details: update.error_details } : {}),
+              }
+            : { status: from },
+        );
         return;
       } catch (error) {
         // The step moved meanwhile (a pause or a cancel came in): look again.

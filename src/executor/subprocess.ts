@@ -20,7 +20,9 @@ import type { ProcessLease } from '../db/client.js';
 import type { StatusEvent, StatusEventFeed } from '../events/feed.js';
 import { JOB_STATUSES_THAT_MAY_BRING_WORK, type JobStatus } from '../jobs/lifecycle.js';
 import type { StepWithJob } from '../jobs/repository.js';
+import type { JobResults } from '../jobs/results.js';
 import type { JobsService } from '../jobs/service.js';
+import type { JobTasks } from '../jobs/tasks.js';
 import { log } from '../observability/request-context.js';
 import { SingleFlight } from '../support/single-flight.js';
 import { settleUnstarted, stepsAwaitingExecutor, workOn } from './find-work.js';
@@ -84,6 +86,8 @@ export class SubprocessExecutor {
     /** This process's lease: recorded on every step it claims, so others can tell if it died. */
     private readonly lease: ProcessLease,
     options: SubprocessExecutorOptions = {},
+    /** Where runs record their tasks and results. */
+    artifacts: { tasks: JobTasks; results: JobResults },
   ) {
     this.options = {
       pollIntervalMs: options.pollIntervalMs ?? 500,
@@ -104,6 +108,7 @@ export class SubprocessExecutor {
       killGraceMs: this.options.killGraceMs,
       log: { flushMs: this.options.logFlushMs, batchLines: this.options.logBatchLines },
       storage: this.storage,
+      ...artifacts,
     };
   }
 
@@ -166,7 +171,7 @@ export class SubprocessExecutor {
   }
 
   private sweep(): void {
-    this.track(sweepOrphans(this.jobs, this.lease, this.runs, this.shutdown.signal));
+    this.track(sweepOrphans(this.jobs, this.runContext.tasks, this.lease, this.runs, this.shutdown.signal));
   }
 
   private track(task: Promise<void>): void {

@@ -74,3 +74,28 @@ export class InvalidJobSpecError extends Error {
     super(message);
   }
 }
+
+export class TaskNotFoundError extends Error {
+  constructor(jobName: string, stepName: string, taskName: string) {
+    super(`Task '${taskName}' not found in step '${stepName}' of job '${jobName}'.`);
+  }
+}
+
+export class ResultNotFoundError extends Error {
+  constructor(jobName: string, resultName: string, what = 'Result') {
+    super(`${what} '${resultName}' not found for job '${jobName}'.`);
+  }
+}
+
+export class ResultAlreadyExistsError extends Error {
+  constructor(jobName: string, resultName: string) {
+    super(`Result '${resultName}' already exists for job '${jobName}'.`);
+  }
+}
+
+/** An upload larger than the configured limit; nothing of it is kept. */
+export class ResultTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`The result is larger than ${limit} bytes (JOB_RESULT_MAX_BYTES).`);
+  }
+}

@@ -25,3 +25,4 @@ export function generateJobName(source: string): string {
   if (prefix === '') prefix = 'job';
   return `${prefix}-${nameSuffix()}`;
 }
+export const newTaskId = () => `platform-job-task-${base58()}`;

@@ -89,6 +89,15 @@ export const actionTable: Record<JobAction, Record<JobStatus, ActionOutcome>> = 
   },
 };
 
+/**
+ * A forced cancel (an Admin's `?force=true`): every step not yet finished is `cancelled` at once,
+ * without waiting for whoever runs it, so the job is finished and can be deleted. It is for a job
+ * whose runner is gone (a container step's controller that no longer runs): a runner still there
+ * sees its step end, as it would after any change made elsewhere.
+ */
+export const forcedCancelStatuses = (stepStatuses: readonly JobStatus[]): JobStatus[] =>
+  stepStatuses.map((status) => (isTerminal(status) ? status : 'cancelled'));
+
 /** The actions that would change the job now: neither a no-op nor a conflict. */
 export function allowedActions(status: JobStatus): JobAction[] {
   return JOB_ACTIONS.filter((action) => {

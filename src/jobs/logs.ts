@@ -7,6 +7,10 @@ import { jobLogs, type JobLogRow, type NewJobLogRow } from './tables.js';
 export interface JobLogQuery {
   /** Only this step's lines. */
   step?: string;
+  /** Only lines of this attempt of the job; a job has one, so another id matches nothing. */
+  attemptId?: string;
+  /** Only lines of this task; every stored line is a subprocess step's one task's. */
+  task?: string;
   /** Only lines after this id. */
   after?: number;
   /** Only lines before this id. */

@@ -1,5 +1,5 @@
 /** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 import {
@@ -231,11 +231,17 @@ export interface StepListQuery {
   provider?: ExecutorProvider;
   /** Only each job's current step: the ones whose earlier steps have all completed. */
   current?: boolean;
+  /** Only steps of these jobs, each given by name or id. */
+  jobs?: string[];
+  /** Only steps of jobs of these sources. */
+  sources?: string[];
+  /** By the step's created_at (the default, which is its job's) or updated_at, then job and step order. */
+  sort?: { field: 'created_at' | 'updated_at'; descending: boolean };
   limit: number;
   offset: number;
 }
 
-export type StepWithJob = { step: JobStepRow; job: { workspace: string; name: string } };
+export type StepWithJob = { step: JobStepRow; job: { workspace: string; name: string; attemptId: string } };
 
 /** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
 export async function listSteps(
@@ -251,14 +257,21 @@ export async function listSteps(
       ? sql`not exists (select 1 from ${jobSteps} as earlier where earlier.job_id = ${jobSteps.jobId}
           and earlier.position < ${jobSteps.position} and earlier.status <> 'completed')`
       : undefined,
+    query.jobs ? or(inArray(jobs.name, query.jobs), inArray(jobs.id, query.jobs)) : undefined,
+    query.sources ? inArray(jobs.source, query.sources) : undefined,
   );
+  const direction = query.sort?.descending ? desc : asc;
+  const first = query.sort?.field === 'updated_at' ? jobSteps.updatedAt : jobs.createdAt;
   const [rows, [counted]] = await Promise.all([
     db
-      .select({ step: jobSteps, job: { workspace: jobs.workspace, name: jobs.name } })
+      .select({
+        step: jobSteps,
+        job: { workspace: jobs.workspace, name: jobs.name, attemptId: jobs.attemptId },
+      })
       .from(jobSteps)
       .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
       .where(where)
-      .orderBy(asc(jobs.createdAt), asc(jobs.id), asc(jobSteps.position))
+      .orderBy(direction(first), direction(jobs.id), asc(jobSteps.position))
       .limit(query.limit)
       .offset(query.offset),
     db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),

@@ -20,6 +20,8 @@ import {
   currentStepIndex,
   decideStepUpdate,
   deriveJobStatus,
+  forcedCancelStatuses,
+  isTerminal,
   pauseRefusal,
   stepStatusesAfter,
   type JobAction,
@@ -28,6 +30,8 @@ import {
 import * as logs from './logs.js';
 import type { ExecutionProfile } from './profiles.js';
 import * as repo from './repository.js';
+import { mergeStatusDetails } from './status-details.js';
+import { SUBPROCESS_TASK } from './tasks.js';
 import type { JobRecord, JobListQuery } from './repository.js';
 import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
 
@@ -136,6 +140,10 @@ export class JobsService {
   async pageLogs(workspace: string, name: string, query: logs.JobLogQuery): Promise<logs.JobLogPage> {
     const job = await repo.findJob(this.db, workspace, name);
     if (!job) throw new JobNotFoundError(workspace, name);
+    const elsewhere =
+      (query.attemptId !== undefined && query.attemptId !== job.attemptId) ||
+      (query.task !== undefined && query.task !== SUBPROCESS_TASK);
+    if (elsewhere) return { rows: [], total: 0, hasBefore: false, hasAfter: false };
     return logs.pageLogs(this.db, job.id, query);
   }
 
@@ -151,9 +159,63 @@ export class JobsService {
     return this.applyAction('cancel', workspace, name, actor);
   }
 
-  /** Deletes a job in a terminal status; its status history stays for replaying watchers. */
-  async delete(workspace: string, name: string): Promise<void> {
-    const jobId = await this.db.transaction(async (tx) => {
+  /** Merges a controller's progress into the job's status details (see status-details.ts). */
+  async updateStatusDetails(workspace: string, name: string, details: Record<string, unknown>) {
+    const job = await mergeStatusDetails(this.db, workspace, name, details);
+    if (!job) throw new JobNotFoundError(workspace, name);
+    const [record] = await repo.withSteps(this.db, [job]);
+    return record!;
+  }
+
+  /**
+   * Cancels a job at once, whatever its steps' runners are doing (see `forcedCancelStatuses`); a
+   * finished job is left as it is.
+   */
+  async forceCancel(workspace: string, name: string, actor: Actor = null): Promise<JobRecord> {
+    const { record, changed } = await this.db.transaction(async (tx) => {
+      const record = await repo.lockJob(tx, workspace, name);
+      if (!record) throw new JobNotFoundError(workspace, name);
+      return { record, changed: await this.finishByForce(tx, record, actor) };
+    });
+    if (changed) this.onStatusCommitted();
+    return record;
+  }
+
+  /** Moves a locked job's unfinished steps to `cancelled` and records it; false if it had finished. */
+  private async finishByForce(tx: Database, record: JobRecord, actor: Actor): Promise<boolean> {
+    if (isTerminal(record.status)) return false;
+    const statuses = forcedCancelStatuses(record.steps.map((s) => s.status));
+    const to = deriveJobStatus(statuses);
+    const now = new Date();
+    const moved = record.steps.filter((step, i) => step.status !== statuses[i]);
+    await repo.saveStatusChange(tx, {
+      steps: moved.map((step) => ({ id: step.id, changes: { status: 'cancelled', updatedAt: now } })),
+      job: { id: record.id, changes: { status: to, updatedAt: now } },
+      event: { job: record, previousStatus: record.status, status: to, occurredAt: now, actor },
+    });
+    for (const step of moved) Object.assign(step, { status: 'cancelled', updatedAt: now });
+    Object.assign(record, { status: to, updatedAt: now });
+    return true;
+  }
+
+  /**
+   * Deletes a job in a terminal status; its status history stays for replaying watchers. With
+   * `force`, a job in any status: an unfinished one is force-cancelled first, in the same
+   * transaction, so its history ends with that cancel and who forced it.
+   */
+  async delete(
+    workspace: string,
+    name: string,
+    { force = false, actor = null }: { force?: boolean; actor?: Actor } = {},
+  ): Promise<void> {
+    const { jobId, changed } = await this.db.transaction(async (tx) => {
+      if (force) {
+        const record = await repo.lockJob(tx, workspace, name);
+        if (!record) throw new JobNotFoundError(workspace, name);
+        const changed = await this.finishByForce(tx, record, actor);
+        await repo.deleteJob(tx, record.id);
+        return { jobId: record.id, changed };
+      }
       const job = await repo.findJob(tx, workspace, name, { forUpdate: true });
       if (!job) throw new JobNotFoundError(workspace, name);
       const outcome = actionTable.delete[job.status];
@@ -161,8 +223,9 @@ export class JobsService {
         throw new JobStateConflictError('delete', name, job.status, outcome.reason);
       }
       await repo.deleteJob(tx, job.id);
-      return job.id;
+      return { jobId: job.id, changed: false };
     });
+    if (changed) this.onStatusCommitted();
     for (const listener of this.deletedListeners) listener(jobId);
   }
 
@@ -186,10 +249,12 @@ export class JobsService {
     stepName: string,
     update: StepStatusUpdate,
     { expected, actor = null }: { expected?: readonly JobStatus[]; actor?: Actor } = {},
-  ): Promise<JobStepRow> {
+  ): Promise<JobStepRow & { attemptId: string }> {
+    let attemptId = '';
     const { step, jobChanged } = await this.db.transaction(async (tx) => {
       const job = await repo.lockJob(tx, workspace, jobName);
       if (!job) throw new JobNotFoundError(workspace, jobName);
+      attemptId = job.attemptId;
       const { steps } = job;
       const index = steps.findIndex((s) => s.name === stepName);
       const step = steps[index];
@@ -222,7 +287,7 @@ export class JobsService {
       return { step, jobChanged: outcome.job !== undefined };
     });
     if (jobChanged) this.onStatusCommitted();
-    return step;
+    return { ...step, attemptId };
   }
 
   private async applyAction(

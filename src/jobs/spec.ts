@@ -125,3 +125,22 @@ export const stepStatusUpdate = z.object({
   error_details: jsonObject.optional(),
 });
 export type StepStatusUpdate = z.infer<typeof stepStatusUpdate>;
+
+/** What whoever runs a step reports about one of its tasks (`PUT …/steps/{step}/tasks/{name}`); it replaces the last report. */
+export const taskUpdate = z.object({
+  status: stepStatusUpdate.shape.status.default('pending'),
+  status_details: jsonObject.optional(),
+  error_details: jsonObject.optional(),
+  error_stack: z.string().optional(),
+});
+export type TaskUpdate = z.infer<typeof taskUpdate>;
+
+/** A result that points at an artifact stored elsewhere (`POST …/results/{name}` with a JSON body). */
+export const resultReference = z.object({
+  artifact_url: z.string().min(1),
+  artifact_storage_type: z.enum(['fileset']),
+});
+export type ResultReference = z.infer<typeof resultReference>;
+
+/** A job's status details, as a controller records its progress: merged, key by key, into the job's. */
+export const statusDetailsUpdate = z.record(z.string(), z.unknown());

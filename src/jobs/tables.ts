@@ -1,12 +1,14 @@
 /** The jobs domain's tables: jobs, their steps, their status history and their output. */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   customType,
   index,
   integer,
   json,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -130,3 +132,53 @@ export type JobStepRow = typeof jobSteps.$inferSelect;
 export type JobStatusEventRow = typeof jobStatusEvents.$inferSelect;
 export type JobLogRow = typeof jobLogs.$inferSelect;
 export type NewJobLogRow = typeof jobLogs.$inferInsert;
+
+/**
+ * The tasks of a step: the units it runs as (a distributed step's pods, say), each with a status
+ * of its own that a controller reports. The step's status, not its tasks', moves the job.
+ */
+export const jobStepTasks = pgTable(
+  'job_step_tasks',
+  {
+    id: text('id').primaryKey(),
+    stepId: text('step_id')
+      .notNull()
+      .references(() => jobSteps.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status').$type<JobStatus>().notNull(),
+    statusDetails: json('status_details').$type<JsonObject>().notNull().default({}),
+    errorDetails: json('error_details').$type<JsonObject>(),
+    errorStack: text('error_stack'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Who created and last changed it; null for the gateway's own tasks and with access control off. */
+    createdBy: text('created_by'),
+    updatedBy: text('updated_by'),
+  },
+  (t) => [uniqueIndex('job_step_tasks_step_name_key').on(t.stepId, t.name)],
+);
+
+/**
+ * A job's result artifacts. `file` is the name of the stored file under the job's results
+ * directory (null for a result that only points elsewhere, at `artifact_url`).
+ */
+export const jobResults = pgTable(
+  'job_results',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    artifactUrl: text('artifact_url').notNull(),
+    artifactStorageType: text('artifact_storage_type').$type<'fileset'>().notNull(),
+    file: text('file'),
+    size: bigint('size', { mode: 'number' }),
+    contentType: text('content_type'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.name] })],
+);
+
+export type JobStepTaskRow = typeof jobStepTasks.$inferSelect;
+export type JobResultRow = typeof jobResults.$inferSelect;

@@ -14,7 +14,7 @@ const getDiscovery = createRoute({
   ...apiOperations(AUTH_API_ROOT, 'auth')(
     'get',
     '/discovery',
-    'Discover Auth Configuration',
+    { summary: 'Discover Auth Configuration', handler: 'get_auth_discovery' },
     'Say whether access control is on and, when it is, how to log in: the OIDC issuer, its endpoints, ' +
       'the client id and the scopes to request. Needs no token.',
     'public',

@@ -15,8 +15,12 @@ import {
   JobAlreadyExistsError,
   JobNotFoundError,
   JobStateConflictError,
+  ResultAlreadyExistsError,
+  ResultNotFoundError,
+  ResultTooLargeError,
   StepNotFoundError,
   StepTransitionError,
+  TaskNotFoundError,
 } from '../jobs/errors.js';
 import { currentRequest, log } from '../observability/request-context.js';
 import { UnsupportedMediaTypeError } from './body.js';
@@ -39,11 +43,20 @@ export function restError(error: Error, c: Context): Response {
     return c.json({ detail: error.message }, 409, NO_RETRY);
   }
   if (error instanceof RequestValidationError) return c.json({ detail: error.detail }, 422);
-  if (error instanceof JobNotFoundError || error instanceof StepNotFoundError) {
+  if (
+    error instanceof JobNotFoundError ||
+    error instanceof StepNotFoundError ||
+    error instanceof TaskNotFoundError ||
+    error instanceof ResultNotFoundError
+  ) {
     return c.json({ detail: error.message }, 404);
   }
+  // The unread rest of the upload is still on the socket: close it rather than reuse it.
+  if (error instanceof ResultTooLargeError)
+    return c.json({ detail: error.message }, 413, { connection: 'close' });
   if (
     error instanceof JobAlreadyExistsError ||
+    error instanceof ResultAlreadyExistsError ||
     error instanceof JobStateConflictError ||
     error instanceof StepTransitionError
   ) {

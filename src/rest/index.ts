@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
@@ -14,6 +15,10 @@ import { recordRoute } from '../observability/rest-route.js';
 import { restError } from './errors.js';
 import { jobEventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
+import { isResultUpload, resultRoutes } from './results.js';
+import { taskRoutes } from './tasks.js';
+import type { JobResults } from '../jobs/results.js';
+import type { JobTasks } from '../jobs/tasks.js';
 import { jobLogRoutes } from './logs.js';
 import { ENTITIES_API_ROOT, memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
@@ -26,29 +31,42 @@ export { AUTH_API_ROOT, ENTITIES_API_ROOT, JOBS_API_ROOT };
 /** The page loads nothing from anywhere: no script, only its own inline style. */
 const DOCS_POLICY = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
 
+/** What the jobs API serves besides jobs themselves: the tasks of their steps and their results. */
+export interface JobArtifacts {
+  tasks: JobTasks;
+  results: JobResults;
+}
+
 export function restApp(
   jobs: JobsService,
   feed: StatusEventFeed,
   access: AccessControl,
+  { tasks, results }: JobArtifacts,
 ): OpenAPIHono<AccessEnv> {
   const app = new OpenAPIHono<AccessEnv>();
   app.use('*', recordRoute);
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    // The unread rest of the body is still on the socket: close it rather than reuse it.
+    onError: (c) =>
+      c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413, {
+        connection: 'close',
+      }),
+  });
+  // A result upload streams its file to disk under a limit of its own (results.ts).
   app.use(
     '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // The unread rest of the body is still on the socket: close it rather than reuse it.
-      onError: (c) =>
-        c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413, {
-          connection: 'close',
-        }),
-    }),
+    createMiddleware<AccessEnv>((c, next) =>
+      isResultUpload(c.req.method, c.req.path, c.req.header('content-type')) ? next() : limit(c, next),
+    ),
   );
 
   // Every request to a secured API names its caller; each route then authorizes its operation.
   for (const root of [JOBS_API_ROOT, ENTITIES_API_ROOT]) app.use(`${root}/*`, authenticate(access));
 
-  app.route(JOBS_API_ROOT, jobRoutes(jobs));
+  app.route(JOBS_API_ROOT, jobRoutes(jobs, tasks));
+  app.route(JOBS_API_ROOT, taskRoutes(tasks));
+  app.route(JOBS_API_ROOT, resultRoutes(results));
   app.route(JOBS_API_ROOT, jobEventRoutes(feed, jobs));
   app.route(JOBS_API_ROOT, jobLogRoutes(jobs));
   app.route(ENTITIES_API_ROOT, memberRoutes(access));

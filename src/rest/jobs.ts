@@ -7,18 +7,22 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { operationsToCreate } from '../access/index.js';
 import { ALL_WORKSPACES, type AccessEnv } from './access.js';
-import { JOB_FILTER_FIELDS } from '../jobs/job-query.js';
 import { actionTable, type JobAction } from '../jobs/lifecycle.js';
+import { StepNotFoundError } from '../jobs/errors.js';
 import type { JobsService } from '../jobs/service.js';
-import { createJobRequest, stepStatusUpdate } from '../jobs/spec.js';
+import type { JobTasks } from '../jobs/tasks.js';
+import { createJobRequest, statusDetailsUpdate, stepStatusUpdate } from '../jobs/spec.js';
 import {
+  JOB_LIST_FIELDS,
   STEP_FILTER_FIELDS,
   jobListQuery,
   pagination,
   parseFilter,
   parseSort,
   stepListQuery,
+  type StepSort,
 } from './list-query.js';
+import { queryBoolean } from './query.js';
 import {
   answer,
   bodyErrors,
@@ -30,6 +34,7 @@ import {
   notFound,
   ok,
   operation,
+  stepPath,
   operationsRouter,
   unknownFilter,
   workspacePath,
@@ -63,11 +68,38 @@ const workspacesOf = (
       ? undefined
       : (readableWorkspaces ?? []);
 
+/** A listing's workspaces narrowed to those a `filter[workspace]` names; access rules still apply. */
+function narrowWorkspaces(
+  workspaces: string | readonly string[] | undefined,
+  wanted: readonly string[] | undefined,
+): string | readonly string[] | undefined {
+  if (!wanted) return workspaces;
+  if (workspaces === undefined) return wanted;
+  if (typeof workspaces === 'string') return wanted.includes(workspaces) ? workspaces : [];
+  return workspaces.filter((workspace) => wanted.includes(workspace));
+}
+
+const sortOf = (sort: StepSort) => ({
+  field: sort.replace(/^-/, '') as 'created_at' | 'updated_at',
+  descending: sort.startsWith('-'),
+});
+
+/** `?force=true` on cancel and delete: finish the job now, without its runner (Admins only). */
+const forceQuery = z.object({
+  force: queryBoolean()
+    .default(false)
+    .describe(
+      'Finish the job at once, without waiting for whoever runs its steps: every unfinished step is cancelled ' +
+        '(and, on delete, the job then deleted), recording who forced it. For a job whose runner is gone. ' +
+        'Needs the Admin role in the workspace (or PlatformAdmin) when access control is on.',
+    ),
+});
+
 const listExecutionProfiles = createRoute({
   ...operation(
     'get',
     '/execution-profiles',
-    'List Execution Profiles',
+    'Get Execution Profiles',
     'List the execution profiles (provider and profile) this gateway can run steps on.',
     'jobs.read',
   ),
@@ -123,14 +155,15 @@ const deleteJob = createRoute({
     'delete',
     '/workspaces/{workspace}/jobs/{name}',
     'Delete Job',
-    'Delete a platform job that has finished (completed, error or cancelled).',
+    'Delete a platform job that has finished (completed, error or cancelled); with `force=true`, in any status.',
     'jobs.delete',
   ),
-  request: { params: jobPath },
+  request: { params: jobPath, query: forceQuery },
   responses: {
     204: { description: 'Successful Response' },
     ...notFound(),
     ...conflict('The job has not finished'),
+    ...invalidQuery,
   },
 });
 
@@ -138,7 +171,7 @@ const deleteJob = createRoute({
 const canConflict = (action: JobAction) =>
   Object.values(actionTable[action]).some((o) => o.kind === 'conflict');
 
-const actionRoute = (action: 'pause' | 'resume' | 'cancel', summary: string, description: string) =>
+const actionRoute = (action: 'pause' | 'resume', summary: string, description: string) =>
   createRoute({
     ...operation(
       'post',
@@ -162,8 +195,35 @@ const actionRoute = (action: 'pause' | 'resume' | 'cancel', summary: string, des
 const actions = [
   { action: 'pause', route: actionRoute('pause', 'Pause Job', 'Pause a platform job.') },
   { action: 'resume', route: actionRoute('resume', 'Resume Job', 'Resume a paused platform job.') },
-  { action: 'cancel', route: actionRoute('cancel', 'Cancel Job', 'Cancel a platform job.') },
 ] as const;
+
+const cancelJob = createRoute({
+  ...operation(
+    'post',
+    '/workspaces/{workspace}/jobs/{name}/cancel',
+    'Cancel Job',
+    'Cancel a platform job; with `force=true`, at once.',
+    'jobs.control',
+    ignoredBody,
+  ),
+  request: { params: jobPath, query: forceQuery, body: ignoredBody.body },
+  responses: { ...ok(platformJobResponse), ...notFound(), ...bodyErrors() },
+});
+
+const updateStatusDetailsBody = jsonBody(statusDetailsUpdate);
+const updateStatusDetails = createRoute({
+  ...operation(
+    'patch',
+    '/workspaces/{workspace}/jobs/{name}/status-details',
+    'Update Job Status Details',
+    'Record a controller’s progress on the job: the keys given are merged into its status details; its status ' +
+      'does not change.',
+    'steps.report',
+    updateStatusDetailsBody,
+  ),
+  request: { params: jobPath, body: updateStatusDetailsBody.body },
+  responses: { ...ok(platformJobResponse), ...notFound(), ...bodyErrors() },
+});
 
 const getJobStatus = createRoute({
   ...operation(
@@ -181,7 +241,7 @@ const listJobSteps = createRoute({
   ...operation(
     'get',
     '/workspaces/{workspace}/jobs/{name}/steps',
-    'List Job Steps',
+    'List Steps',
     'List job steps for executors and controllers, oldest job first; `-` as the job name means all, and as ' +
       'the workspace every workspace the caller may read.',
     { across: 'jobs.read' },
@@ -196,6 +256,18 @@ const listJobSteps = createRoute({
   responses: { ...ok(stepListResponse), ...unknownFilter, ...invalidQuery },
 });
 
+const getStep = createRoute({
+  ...operation(
+    'get',
+    '/workspaces/{workspace}/jobs/{job}/steps/{name}',
+    'Get Job Step',
+    'Get one step of a job: its runtime status and its spec.',
+    'jobs.read',
+  ),
+  request: { params: stepPath },
+  responses: { ...ok(stepResponseSchema), ...notFound('Job or step') },
+});
+
 const stepStatusBody = jsonBody(stepStatusUpdate);
 const updateStepStatus = createRoute({
   ...operation(
@@ -206,13 +278,7 @@ const updateStepStatus = createRoute({
     'steps.report',
     stepStatusBody,
   ),
-  request: {
-    params: workspacePath.extend({
-      job: z.string().describe('The job’s name'),
-      name: z.string().describe('The step’s name'),
-    }),
-    body: stepStatusBody.body,
-  },
+  request: { params: stepPath, body: stepStatusBody.body },
   responses: {
     ...ok(stepResponseSchema),
     ...notFound('Job or step'),
@@ -221,7 +287,7 @@ const updateStepStatus = createRoute({
   },
 });
 
-export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
+export function jobRoutes(jobs: JobsService, tasks: JobTasks): OpenAPIHono<AccessEnv> {
   const app = operationsRouter();
 
   app.openapi(listExecutionProfiles, (c) => c.json(jobs.profiles, 200));
@@ -239,8 +305,12 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
 
   app.openapi(listJobs, async (c) => {
     const query = c.req.valid('query');
-    const { filter, echo } = parseFilter(query, JOB_FILTER_FIELDS);
-    const { jobs: page, total } = await jobs.list(workspacesOf(c.req.valid('param').workspace, c.var), {
+    const {
+      filter: { workspace: wanted, ...filter },
+      echo,
+    } = parseFilter(query, JOB_LIST_FIELDS);
+    const workspaces = narrowWorkspaces(workspacesOf(c.req.valid('param').workspace, c.var), wanted);
+    const { jobs: page, total } = await jobs.list(workspaces, {
       filter,
       sort: parseSort(query.sort),
       limit: query.page_size,
@@ -264,8 +334,27 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
 
   app.openapi(deleteJob, async (c) => {
     const { workspace, name } = c.req.valid('param');
-    await jobs.delete(workspace, name);
+    const { force } = c.req.valid('query');
+    const { caller } = c.var;
+    if (force) await caller.authorize(workspace, 'jobs.force');
+    await jobs.delete(workspace, name, { force, actor: caller.actor });
     return c.body(null, 204);
+  });
+
+  app.openapi(cancelJob, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    const { force } = c.req.valid('query');
+    const { caller } = c.var as AccessEnv['Variables'];
+    if (force) await caller.authorize(workspace, 'jobs.force');
+    const job = force
+      ? await jobs.forceCancel(workspace, name, caller.actor)
+      : await jobs.cancel(workspace, name, caller.actor);
+    return c.json(jobResponse(job), 200);
+  });
+
+  app.openapi(updateStatusDetails, async (c) => {
+    const { workspace, name } = c.req.valid('param');
+    return c.json(jobResponse(await jobs.updateStatusDetails(workspace, name, c.var.body)), 200);
   });
 
   for (const { action, route } of actions) {
@@ -279,7 +368,9 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
 
   app.openapi(getJobStatus, async (c) => {
     const { workspace, name } = c.req.valid('param');
-    return c.json(statusTree(await jobs.get(workspace, name)), 200);
+    const job = await jobs.get(workspace, name);
+    const stepTasks = await tasks.ofSteps(job.steps.map((step) => step.id));
+    return c.json(statusTree(job, stepTasks), 200);
   });
 
   app.openapi(listJobSteps, async (c) => {
@@ -290,6 +381,9 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
       workspace: workspacesOf(workspace, c.var),
       jobName: orAll(name),
       status: filter.status,
+      jobs: filter.job,
+      sources: filter.source,
+      sort: sortOf(query.sort),
       limit: query.page_size,
       offset: (query.page - 1) * query.page_size,
     });
@@ -297,6 +391,7 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
       {
         data: rows.map(({ step, job }) => stepResponse(step, job)),
         pagination: pagination(query.page, query.page_size, rows.length, total),
+        sort: query.sort,
         ...(Object.keys(echo).length > 0 ? { filter: echo } : {}),
       },
       200,
@@ -308,7 +403,15 @@ export function jobRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
     const step = await jobs.updateStepStatus(workspace, jobName, name, c.var.body, {
       actor: c.var.caller.actor,
     });
-    return c.json(stepResponse(step, { workspace, name: jobName }), 200);
+    return c.json(stepResponse(step, { workspace, name: jobName, attemptId: step.attemptId }), 200);
+  });
+
+  app.openapi(getStep, async (c) => {
+    const { workspace, job: jobName, name } = c.req.valid('param');
+    const job = await jobs.get(workspace, jobName);
+    const step = job.steps.find((s) => s.name === name);
+    if (!step) throw new StepNotFoundError(workspace, jobName, name);
+    return c.json(stepResponse(step, job), 200);
   });
 
   return app;

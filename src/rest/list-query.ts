@@ -21,6 +21,15 @@ import { JOB_STATUSES } from '../jobs/lifecycle.js';
 import { queryInteger, queryString } from './query.js';
 import { RequestValidationError, type ValidationDetail } from './validation.js';
 
+/**
+ * Filters the REST door takes besides the job list's own fields: a job listing's `workspace` (with
+ * `-` as the path's workspace, it narrows the caller's readable workspaces) and a step listing's
+ * `job` (a job's name or id).
+ */
+type RestFilterField = 'workspace' | 'job';
+export type FilterField = JobFilterField | RestFilterField;
+export type RestListFilter = JobListFilter & { [F in RestFilterField]?: string[] };
+
 /** An unknown filter field: a 400, as upstream. */
 export class UnknownFilterError extends Error {
   constructor(field: string, known: readonly string[]) {
@@ -54,7 +63,7 @@ const filterParameter = (description: string, example?: string) =>
     .meta({ type: 'string', ...(example && { examples: [example] }) });
 
 /** The documented `filter[…]` parameters of the given fields. */
-function filterParameters(fields: readonly JobFilterField[]) {
+function filterParameters(fields: readonly FilterField[]) {
   const parameters: Record<`filter[${string}]`, ReturnType<typeof filterParameter>> = {};
   for (const field of fields) {
     if (isTimeField(field)) {
@@ -83,8 +92,11 @@ const paging = {
   page_size: queryInteger(1, 1000).default(10).describe('How many results a page holds.'),
 };
 
+/** The filters a job list takes. */
+export const JOB_LIST_FIELDS: readonly FilterField[] = [...JOB_FILTER_FIELDS, 'workspace'];
+
 /** The filters a step list takes. */
-export const STEP_FILTER_FIELDS = ['status'] as const satisfies readonly JobFilterField[];
+export const STEP_FILTER_FIELDS = ['job', 'status', 'source'] as const satisfies readonly FilterField[];
 
 /** `GET …/jobs`; filters of unknown fields pass through to `parseFilter`, which refuses them. */
 export const jobListQuery = z.looseObject({
@@ -92,11 +104,24 @@ export const jobListQuery = z.looseObject({
   sort: queryString(z.enum(SORT_VALUES))
     .default('-created_at')
     .describe('The field to sort by; a leading `-` sorts descending.'),
-  ...filterParameters(JOB_FILTER_FIELDS),
+  ...filterParameters(JOB_LIST_FIELDS),
 });
 
+/** How steps (and results) sort: by when they were created or last changed, either way. */
+export const STEP_SORT_VALUES = ['created_at', '-created_at', 'updated_at', '-updated_at'] as const;
+export type StepSort = (typeof STEP_SORT_VALUES)[number];
+
 /** `GET …/jobs/{name}/steps`. */
-export const stepListQuery = z.looseObject({ ...paging, ...filterParameters(STEP_FILTER_FIELDS) });
+export const stepListQuery = z.looseObject({
+  ...paging,
+  page_size: queryInteger(1, 1000).default(25).describe('How many results a page holds.'),
+  sort: queryString(z.enum(STEP_SORT_VALUES))
+    .default('created_at')
+    .describe(
+      'The field to sort by; a leading `-` sorts descending. A step’s created_at is its job’s; ties keep job and step order.',
+    ),
+  ...filterParameters(STEP_FILTER_FIELDS),
+});
 
 const statusList = z.array(z.enum(JOB_STATUSES));
 const timestamp = z.iso.datetime({ offset: true, local: true }).or(z.iso.date());
@@ -105,7 +130,7 @@ const timestamp = z.iso.datetime({ offset: true, local: true }).or(z.iso.date())
 const utcDate = (value: string) => new Date(/T[^Z+-]*$/.test(value) ? `${value}Z` : value);
 
 export interface ParsedFilter {
-  filter: JobListFilter;
+  filter: RestListFilter;
   /** The filter as the client sent it, echoed back in the list envelope. */
   echo: Record<string, unknown>;
 }
@@ -127,8 +152,8 @@ const splitList = (value: string) =>
  * Reads the `filter[…]` parameters of a checked query for the given fields; unknown fields are a
  * 400, bad values a 422.
  */
-export function parseFilter(query: Record<string, unknown>, known: readonly JobFilterField[]): ParsedFilter {
-  const filter: JobListFilter = {};
+export function parseFilter(query: Record<string, unknown>, known: readonly FilterField[]): ParsedFilter {
+  const filter: RestListFilter = {};
   const echo: Record<string, unknown> = {};
   const problems: ValidationDetail[] = [];
   for (const [key, given] of Object.entries(query)) {
@@ -189,7 +214,7 @@ export function parseFilter(query: Record<string, unknown>, known: readonly JobF
         }
         filter.status = [...(filter.status ?? []), ...statuses.data];
       } else {
-        const listField = field as Exclude<JobFilterField, TimeFilterField | 'status'>;
+        const listField = field as Exclude<FilterField, TimeFilterField | 'status'>;
         filter[listField] = [...(filter[listField] ?? []), ...values];
       }
       // A repeated filter widens the match, so the echo shows every value given.

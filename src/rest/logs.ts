@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { JobLogRow } from '../jobs/tables.js';
 import type { JobLogQuery } from '../jobs/logs.js';
 import type { JobsService } from '../jobs/service.js';
+import { SUBPROCESS_TASK } from '../jobs/tasks.js';
 import { invalidQuery, jobPath, notFound, ok, operation, operationsRouter } from './operations.js';
 import { queryInteger, queryString } from './query.js';
 import { jobLogPage, type JobLogEntry, type JobLogPage } from './schemas.js';
@@ -27,13 +28,19 @@ const logQuery = z.object({
   step_id: queryString(z.string().min(1), 'last')
     .optional()
     .describe('Only the lines of the step of this name.'),
+  attempt_id: queryString(z.string().min(1), 'last')
+    .optional()
+    .describe('Only the lines of this attempt of the job (its `attempt_id`; a job has one attempt).'),
+  task_id: queryString(z.string().min(1), 'last')
+    .optional()
+    .describe(`Only the lines of this task (a \`subprocess\` step's one task is \`${SUBPROCESS_TASK}\`).`),
 });
 
 const getJobLogs = createRoute({
   ...operation(
     'get',
     '/workspaces/{workspace}/jobs/{name}/logs',
-    'Get Job Logs',
+    'Page Job Logs',
     'Get what a job’s steps printed, oldest line first, a page at a time: `limit` lines from the start ' +
       'or from `page_cursor`, or the `tail` newest ones.',
     'jobs.read',
@@ -68,8 +75,8 @@ const logEntry = (row: JobLogRow, jobName: string): JobLogEntry => ({
   timestamp: row.timestamp.toISOString(),
   job: jobName,
   job_step: row.step,
-  // A subprocess step runs as one process, not as tasks (its status tree lists none).
-  job_task: '',
+  // Every stored line was printed by a subprocess step's one task, its process.
+  job_task: SUBPROCESS_TASK,
   message: row.message,
   stream: row.stream,
 });
@@ -83,6 +90,8 @@ export function jobLogRoutes(jobs: JobsService): OpenAPIHono<AccessEnv> {
     const cursor = query.page_cursor !== undefined ? decodeCursor(query.page_cursor) : undefined;
     const window: JobLogQuery = {
       step: query.step_id,
+      attemptId: query.attempt_id,
+      task: query.task_id,
       ...cursor,
       // Paging backwards takes the lines just before the cursor, as tail takes the newest.
       take:

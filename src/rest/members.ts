@@ -75,7 +75,7 @@ const updateMember = createRoute({
   ...operation(
     'put',
     '/workspaces/{workspace}/members/{principal_id}',
-    'Update Workspace Member Roles',
+    { summary: 'Update Workspace Member Roles', handler: 'update_workspace_member' },
     'Replace the roles of a member: roles it keeps keep their grant, new ones are granted now.',
     'members.write',
     updateMemberBody,

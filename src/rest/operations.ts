@@ -24,14 +24,21 @@ export const operationsRouter = () => new OpenAPIHono<AccessEnv>({ defaultHook: 
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Upstream's (FastAPI's, kebab-cased) form: `pause-job-apis-jobs-v-2-workspaces-workspace-jobs-name-pause-post`. */
-const operationId = (summary: string, fullPath: string, method: Method) =>
-  `${summary} ${fullPath} ${method}`
-    .replace(/([a-z])(\d)/gi, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean)
-    .join('-');
+/**
+ * Upstream's operationIds, as FastAPI makes them: the handler's name, then the full path and the
+ * method, every character that is not a letter, digit or `_` made `_`:
+ * `pause_job_apis_jobs_v2_workspaces__workspace__jobs__name__pause_post`. Generated SDKs and docs
+ * key on them. The handler's name is upstream's, which is its summary in snake_case unless the
+ * operation names it apart from its summary.
+ */
+export const operationId = (handler: string, fullPath: string, method: Method) =>
+  `${handler}${fullPath}_${method}`.replace(/\W/g, '_');
+
+/** An operation's summary, and its upstream handler's name when that is not the summary's. */
+export type OperationName = string | { summary: string; handler: string };
+
+const handlerOf = (name: OperationName) =>
+  typeof name === 'string' ? name.toLowerCase().replaceAll(' ', '_') : name.handler;
 
 /** Authorization first, then the body's own middleware: a refused caller's body is never read. */
 function routeMiddleware(access: RouteAccess, then?: MiddlewareHandler): MiddlewareHandler | undefined {
@@ -60,16 +67,16 @@ export const apiOperations =
   >(
     method: M,
     path: P,
-    summary: string,
+    name: OperationName,
     description: string,
     access: RouteAccess,
     body?: B,
   ) => ({
     method,
     path,
-    summary,
+    summary: typeof name === 'string' ? name : name.summary,
     description,
-    operationId: operationId(summary, root + path, method),
+    operationId: operationId(handlerOf(name), root + path, method),
     tags: [tag],
     ...(access === 'public' ? {} : { security: [{ [BEARER_SCHEME]: [] }] }),
     middleware: routeMiddleware(access, body?.middleware) as B extends { middleware: infer H }
@@ -84,6 +91,11 @@ export const workspacePath = z.object({
   workspace: z.string().max(MAX_WORKSPACE_NAME_LENGTH).describe('Workspace identifier'),
 });
 export const jobPath = workspacePath.extend({ name: z.string().describe('The job’s name') });
+/** A step's path: upstream names the job `job` there, and the step `name`. */
+export const stepPath = workspacePath.extend({
+  job: z.string().describe('The job’s name'),
+  name: z.string().describe('The step’s name'),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Answers.

@@ -24,3 +24,12 @@ export function queryInteger(min: number, max: number, which: WhichValue = 'firs
     return typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
   }, z.number().int().min(min).max(max));
 }
+
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const BOOLEAN_WORDS = [...TRUE_WORDS, 'false', '0', 'no', 'off'] as const;
+
+/** A boolean parameter, written as FastAPI reads one: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`. */
+export const queryBoolean = () =>
+  queryString(z.enum(BOOLEAN_WORDS), 'last')
+    .transform((word) => TRUE_WORDS.includes(word))
+    .meta({ type: 'boolean' });

@@ -18,9 +18,12 @@ import {
   secretRef,
   stepLifecycle,
   stepSpec,
+  resultReference,
+  statusDetailsUpdate,
   stepStatusUpdate,
+  taskUpdate,
 } from '../jobs/spec.js';
-import { SORT_VALUES } from './list-query.js';
+import { SORT_VALUES, STEP_SORT_VALUES } from './list-query.js';
 
 export interface ComponentMeta {
   /** The name under `#/components/schemas`. */
@@ -95,9 +98,25 @@ nameComponent(stepStatusUpdate, {
 export const requestBodies: readonly z.ZodType[] = [
   createJobRequest,
   stepStatusUpdate,
+  taskUpdate,
+  resultReference,
+  statusDetailsUpdate,
   workspaceMemberInput,
   workspaceMemberUpdate,
 ];
+
+nameComponent(taskUpdate, {
+  id: 'PlatformJobTaskUpdate',
+  description: 'What is reported about a task; it replaces the last report.',
+});
+nameComponent(statusDetailsUpdate, {
+  id: 'PlatformJobStatusDetailsUpdate',
+  description: 'Keys to merge into a job’s status details.',
+});
+nameComponent(resultReference, {
+  id: 'PlatformJobResultCreateRequest',
+  description: 'A result that points at an artifact stored elsewhere.',
+});
 
 nameComponent(workspaceMemberInput, {
   id: 'WorkspaceMemberInput',
@@ -152,10 +171,13 @@ const runtimeStatus = z.object({
 });
 export type RuntimeStatus = z.infer<typeof runtimeStatus>;
 
+export const taskStatus = runtimeStatus
+  .extend({ error_stack: z.string().describe('The error stack trace; empty when there is none') })
+  .register(components, { id: 'PlatformJobTaskStatusResponse', description: 'A task’s runtime status.' });
+export type TaskStatus = z.infer<typeof taskStatus>;
+
 export const stepStatusTree = runtimeStatus
-  .extend({
-    tasks: z.array(jsonObject).describe('The step’s tasks; not tracked by this gateway, always empty'),
-  })
+  .extend({ tasks: z.array(taskStatus).describe('The step’s tasks, in the order they were first reported') })
   .register(components, { id: 'PlatformJobStepStatus', description: 'A step’s runtime status.' });
 
 export const jobStatusTree = runtimeStatus.extend({ steps: z.array(stepStatusTree) }).register(components, {
@@ -164,12 +186,24 @@ export const jobStatusTree = runtimeStatus.extend({ steps: z.array(stepStatusTre
 });
 export type JobStatusTree = z.infer<typeof jobStatusTree>;
 
+/** Who created and last changed an entity: the gateway records no principal for these, so always null. */
+const byWhom = z.string().nullable();
+
 export const stepResponse = runtimeStatus
   .extend({
     job_id: z.string(),
     job: z.string().describe('The job’s name'),
     workspace: z.string(),
     spec: stepSpec,
+    // The same as `spec`, under upstream's name.
+    step_spec: stepSpec,
+    fileset: z.string().describe('The job’s fileset'),
+    attempt_id: z.string().describe('The job’s attempt'),
+    config: jsonObject.describe('The step’s config, as in its spec (`{}` when it has none)'),
+    created_by: byWhom,
+    updated_by: byWhom,
+    entity_id: z.string().describe('The same as `id`'),
+    parent: z.string().describe('The attempt the step belongs to: `attempt_id`'),
   })
   .register(components, {
     id: 'PlatformJobStepResponse',
@@ -202,11 +236,65 @@ export const jobListResponse = z
   .register(components, { id: 'PlatformJobListResponse', description: 'A page of jobs.' });
 
 export const stepListResponse = z
-  .object({ data: z.array(stepResponse), pagination: paginationData, filter: filterEcho })
+  .object({
+    data: z.array(stepResponse),
+    pagination: paginationData,
+    sort: z.enum(STEP_SORT_VALUES),
+    filter: filterEcho,
+  })
   .register(components, {
     id: 'PlatformJobStepListResponse',
     description: 'A page of steps, oldest job first.',
   });
+
+export const platformJobTask = z
+  .object({
+    id: z.string().describe('`platform-job-task-` and 22 base58 characters'),
+    name: z.string(),
+    workspace: z.string(),
+    step_id: z.string(),
+    status: jobStatus,
+    status_details: jsonObject,
+    error_details: jsonObject,
+    error_stack: z.string().optional(),
+    created_at: timestamp,
+    created_by: byWhom.describe(
+      'Who first reported it; null for the gateway’s own and with access control off',
+    ),
+    updated_at: timestamp,
+    updated_by: byWhom.describe('Who reported it last'),
+    entity_id: z.string().describe('The same as `id`'),
+    parent: z.string().describe('The step it belongs to: `step_id`'),
+  })
+  .register(components, { id: 'PlatformJobTask', description: 'A task of a step: a unit the step runs as.' });
+export type PlatformJobTask = z.infer<typeof platformJobTask>;
+
+export const taskList = z
+  .object({ data: z.array(platformJobTask) })
+  .register(components, { id: 'PlatformJobListTaskResponse', description: 'A step’s tasks.' });
+
+export const platformJobResult = z
+  .object({
+    name: z.string(),
+    job: z.string().describe('The job’s name'),
+    workspace: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    artifact_url: z.string().describe('Where the artifact is'),
+    artifact_storage_type: z.enum(['fileset']),
+    download_url: z
+      .string()
+      .optional()
+      .describe('The path to download the file from this gateway; absent for a result that points elsewhere'),
+    size: z.int().min(0).optional().describe('The stored file’s size in bytes'),
+    content_type: z.string().optional().describe('The stored file’s media type'),
+  })
+  .register(components, { id: 'PlatformJobResultResponse', description: 'A result artifact of a job.' });
+export type PlatformJobResult = z.infer<typeof platformJobResult>;
+
+export const resultList = z
+  .object({ data: z.array(platformJobResult) })
+  .register(components, { id: 'PlatformJobListResultResponse', description: 'A job’s results.' });
 
 // `satisfies` ties the schema to the domain's own interface: it fails to compile if they drift.
 export const executionProfile = z
@@ -248,7 +336,7 @@ export const jobLogEntry = z
     timestamp: timestamp.describe('ISO-8601, UTC: when the gateway read the line'),
     job: z.string().describe('The job’s name'),
     job_step: z.string().describe('The step’s name'),
-    job_task: z.string().describe('Always empty: a subprocess step runs as one process, not as tasks'),
+    job_task: z.string().describe('The task that printed it: a subprocess step’s one task, `process`'),
     message: z.string().describe('The line, without its line break'),
     stream: z.enum(['stdout', 'stderr']).describe('Which output of the process printed it'),
   })

@@ -2,7 +2,9 @@
  * Domain records to the NeMo Platform Jobs API v2 wire shapes (snake_case, schema key order),
  * typed by the response schemas of schemas.ts that the OpenAPI document is generated from.
  */
-import type { JobStepRow } from '../jobs/tables.js';
+import type { JobStepRow, JobStepTaskRow } from '../jobs/tables.js';
+import type { ResultRecord } from '../jobs/results.js';
+import { JOBS_API_ROOT } from './operations.js';
 import type { StatusEvent } from '../events/feed.js';
 import type { JobRecord } from '../jobs/repository.js';
 import { filesetOf, stepSpecOf } from '../jobs/views.js';
@@ -10,6 +12,9 @@ import type {
   JobStatusEvent,
   JobStatusTree,
   PlatformJobResponse,
+  PlatformJobResult,
+  PlatformJobTask,
+  TaskStatus,
   RuntimeStatus,
   StepResponse,
 } from './schemas.js';
@@ -39,7 +44,7 @@ export function jobResponse(job: JobRecord): PlatformJobResponse {
   };
 }
 
-const runtimeStatus = (row: JobRecord | JobStepRow): RuntimeStatus => ({
+const runtimeStatus = (row: JobRecord | JobStepRow | JobStepTaskRow): RuntimeStatus => ({
   id: row.id,
   name: row.name,
   status: row.status,
@@ -49,19 +54,79 @@ const runtimeStatus = (row: JobRecord | JobStepRow): RuntimeStatus => ({
   updated_at: iso(row.updatedAt),
 });
 
-/** `GET …/jobs/{name}/status`: the job's status and each step's. */
-export function statusTree(job: JobRecord): JobStatusTree {
-  return { ...runtimeStatus(job), steps: job.steps.map((step) => ({ ...runtimeStatus(step), tasks: [] })) };
+/** A task's status, as the status tree shows it. */
+const taskStatus = (task: JobStepTaskRow): TaskStatus => ({
+  ...runtimeStatus(task),
+  error_stack: task.errorStack ?? '',
+});
+
+/** `GET …/jobs/{name}/status`: the job's status and each step's, with the step's tasks. */
+export function statusTree(job: JobRecord, tasks: ReadonlyMap<string, JobStepTaskRow[]>): JobStatusTree {
+  return {
+    ...runtimeStatus(job),
+    steps: job.steps.map((step) => ({
+      ...runtimeStatus(step),
+      tasks: (tasks.get(step.id) ?? []).map(taskStatus),
+    })),
+  };
 }
 
-/** A step as the controller API shows it: its runtime status and its spec. */
-export function stepResponse(step: JobStepRow, job: { workspace: string; name: string }): StepResponse {
+/** A step as the controller API shows it: its runtime status, its spec, and upstream's step fields. */
+export function stepResponse(
+  step: JobStepRow,
+  job: { workspace: string; name: string; attemptId: string },
+): StepResponse {
   return {
     ...runtimeStatus(step),
     job_id: step.jobId,
     job: job.name,
     workspace: job.workspace,
     spec: stepSpecOf(step),
+    step_spec: stepSpecOf(step),
+    fileset: filesetOf(job),
+    attempt_id: job.attemptId,
+    config: step.config ?? {},
+    created_by: null,
+    updated_by: null,
+    entity_id: step.id,
+    parent: job.attemptId,
+  };
+}
+
+/** `PlatformJobTask` */
+export function taskResponse(task: JobStepTaskRow, workspace: string): PlatformJobTask {
+  return {
+    ...runtimeStatus(task),
+    workspace,
+    step_id: task.stepId,
+    ...(task.errorStack !== null ? { error_stack: task.errorStack } : {}),
+    created_by: task.createdBy,
+    updated_by: task.updatedBy,
+    entity_id: task.id,
+    parent: task.stepId,
+  };
+}
+
+/** `PlatformJobResultResponse`; a stored file's `download_url` is this gateway's path. */
+export function resultResponse(result: ResultRecord): PlatformJobResult {
+  const path = `${JOBS_API_ROOT}/workspaces/${encodeURIComponent(result.workspace)}/jobs/${encodeURIComponent(
+    result.jobName,
+  )}/results/${encodeURIComponent(result.name)}`;
+  return {
+    name: result.name,
+    job: result.jobName,
+    workspace: result.workspace,
+    created_at: iso(result.createdAt),
+    updated_at: iso(result.updatedAt),
+    artifact_url: result.artifactUrl,
+    artifact_storage_type: result.artifactStorageType,
+    ...(result.file !== null
+      ? {
+          download_url: `${path}/download`,
+          ...(result.size !== null ? { size: result.size } : {}),
+          ...(result.contentType !== null ? { content_type: result.contentType } : {}),
+        }
+      : {}),
   };
 }
 
