@@ -47,7 +47,7 @@ export const builder = new SchemaBuilder<{
     validationError: argumentValidationError,
   },
   relay: {
-    // Connections only: no Node interface and no global ids (nor the node/nodes queries) yet.
+    // node/nodes are the gateway's own (schema/node.ts): they check access, and name a malformed id.
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     cursorType: 'String',

@@ -110,6 +110,11 @@ export class JobsService {
     return repo.findJobsByIds(this.db, ids);
   }
 
+  /** Steps by id, in one round trip however many; ids with no step are left out. */
+  getSteps(ids: readonly string[]): Promise<JobStepRow[]> {
+    return repo.findStepsByIds(this.db, ids);
+  }
+
   async list(
     workspaces: repo.Workspaces,
     query: JobListQuery,

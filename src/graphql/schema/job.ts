@@ -21,12 +21,21 @@ import type { GraphQLContext } from '../context.js';
 import { JobActionEnum, JobStatusEnum, upperCased } from './enums.js';
 import { JobSpecRef, StepSpecRef } from './job-spec.js';
 
-/** A field of type Job may resolve to a job id: the request's job loader then loads it, batched. */
-export const JobRef = builder.loadableObjectRef('Job', {
+/**
+ * A field of type Job may resolve to a job id: the request's job loader then loads it, batched.
+ * Its `id` is a global id (`Node`); the platform's own id is `jobId`.
+ */
+export const JobRef = builder.loadableNodeRef('Job', {
+  id: { resolve: (job) => job.id },
   load: (ids: string[], { jobs }: GraphQLContext) => jobs.getMany(ids),
   sort: (job) => job.id,
 });
-export const JobStepRef = builder.objectRef<JobStepRow>('JobStep');
+/** Loaded by id only through `node`/`nodes`; `Job.steps` has its rows already. */
+export const JobStepRef = builder.loadableNodeRef('JobStep', {
+  id: { resolve: (step: JobStepRow) => step.id },
+  load: (ids: string[], { jobs }: GraphQLContext) => jobs.getSteps(ids),
+  sort: (step) => step.id,
+});
 
 /** The access policy's operation behind each action on a job. */
 const actionOperation: Record<JobAction, Operation> = {
@@ -39,7 +48,7 @@ const actionOperation: Record<JobAction, Operation> = {
 JobStepRef.implement({
   description: 'A step of a job and its runtime status.',
   fields: (t) => ({
-    id: t.exposeString('id'),
+    stepId: t.exposeString('id'),
     name: t.exposeString('name'),
     status: t.expose('status', { type: JobStatusEnum }),
     statusDetails: t.expose('statusDetails', { type: 'JSON' }),
@@ -52,7 +61,7 @@ JobStepRef.implement({
 
 JobRef.implement({
   fields: (t) => ({
-    id: t.exposeString('id'),
+    jobId: t.exposeString('id'),
     attemptId: t.exposeString('attemptId'),
     name: t.exposeString('name'),
     workspace: t.exposeString('workspace'),
