@@ -16,6 +16,7 @@ import {
 } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
+import { LogWakeups, type LogWakeupOptions } from './events/log-wakeups.js';
 import {
   SubprocessExecutor,
   defaultStorageDir,
@@ -41,6 +42,8 @@ export interface GatewayOptions extends DatabaseOptions {
   /** Who may do what (the NMP_AUTH_* settings); off when not given. */
   access?: AccessSettings;
   feed?: FeedOptions;
+  /** How log followers (jobLogs) are woken: the NOTIFY coalescing window and the safety-net poll. */
+  logWakeups?: LogWakeupOptions;
   /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
   executor?: SubprocessExecutorOptions | false;
   /**
@@ -73,6 +76,7 @@ export interface Gateway {
   database: DatabaseHandle;
   jobs: JobsService;
   feed: StatusEventFeed;
+  logWakeups: LogWakeups;
   access: AccessControl;
   metrics: GatewayMetrics;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
@@ -86,7 +90,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
-  const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
+  const logWakeups = new LogWakeups(database.channel, options.logWakeups);
+  await logWakeups.start();
+  const jobs = new JobsService(
+    database.db,
+    defaultExecutionProfiles,
+    () => feed.committed(),
+    (jobIds) => logWakeups.appended(jobIds),
+  );
   const access = new AccessControl(database.db, options.access ?? defaultAccessSettings);
   let lease: ProcessLease | undefined;
   let executor: SubprocessExecutor | undefined;
@@ -100,7 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const metrics = gatewayMetrics(database, feed, executor);
-  const graphql = { jobs, feed, access };
+  const graphql = { jobs, feed, logWakeups, access };
   const yoga = createGraphQLServer(graphql, [metrics.graphqlPlugin()]);
   const rest = getRequestListener(restApp(jobs, feed, access).fetch);
   const ops = getRequestListener(
@@ -146,6 +157,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     database,
     jobs,
     feed,
+    logWakeups,
     access,
     metrics,
     listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
@@ -163,7 +175,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           await lease?.release();
         })(),
       ]);
-      await feed.stop();
+      await Promise.all([feed.stop(), logWakeups.stop()]);
       await database.close();
     },
   };

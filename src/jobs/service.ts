@@ -43,6 +43,8 @@ export class JobsService {
     readonly profiles: readonly ExecutionProfile[],
     /** Called after a transaction that appended status events has committed. */
     private readonly onStatusCommitted: () => void = () => {},
+    /** Called with the jobs whose log lines were just stored. */
+    private readonly onLogsAppended: (jobIds: string[]) => void = () => {},
   ) {}
 
   /** With an actor, the job's `ownership.created_by` names it, whatever the request said. */
@@ -133,15 +135,21 @@ export class JobsService {
   }
 
   /** Stores lines that steps' processes printed (the built-in executor's), in one statement. */
-  appendLogs(lines: NewJobLogRow[]): Promise<void> {
-    return logs.appendLogs(this.db, lines);
+  async appendLogs(lines: NewJobLogRow[]): Promise<void> {
+    await logs.appendLogs(this.db, lines);
+    if (lines.length > 0) this.onLogsAppended(lines.map((line) => line.jobId));
   }
 
   /** A window of what a job's steps printed, oldest first. */
   async pageLogs(workspace: string, name: string, query: logs.JobLogQuery): Promise<logs.JobLogPage> {
     const job = await repo.findJob(this.db, workspace, name);
     if (!job) throw new JobNotFoundError(workspace, name);
-    return logs.pageLogs(this.db, job.id, query);
+    return this.pageLogsOf(job.id, query);
+  }
+
+  /** The same window, of the job with this id (none: an empty page). */
+  pageLogsOf(jobId: string, query: logs.JobLogQuery): Promise<logs.JobLogPage> {
+    return logs.pageLogs(this.db, jobId, query);
   }
 
   pause(workspace: string, name: string, actor: Actor = null) {

@@ -7,6 +7,7 @@ import './job-spec.js';
 import './job.js';
 import './job-mutations.js';
 import './job-status-event.js';
+import './job-logs.js';
 import './members.js';
 import './node.js';
 

@@ -6,14 +6,12 @@ import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { StatusEvent } from '../../events/feed.js';
 import { openJobStream } from '../../events/job-stream.js';
-import { JobNotFoundError } from '../../jobs/errors.js';
 import { eventCursorArgument, invalidCursor, pageSize } from '../argument-errors.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
-import { AccessEnded } from '../../access/live.js';
-import { accessError } from '../access-errors.js';
 import { JobStatusEnum } from './enums.js';
 import { connection, JobRef } from './job.js';
+import { jobNotFound, untilAccessEnds } from './live-results.js';
 
 export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent').implement({
   fields: (t) => ({
@@ -85,12 +83,6 @@ builder.objectField(JobRef, 'events', (t) =>
 
 async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
-/** Each event as it is; a stream whose caller lost access ends with that error. */
-const eventOrEnd = (item: StatusEvent | AccessEnded): StatusEvent => {
-  if (item instanceof AccessEnded) throw accessError(item.error);
-  return item;
-};
-
 builder.subscriptionFields((t) => ({
   jobStatus: t.field({
     type: JobStatusEventRef,
@@ -105,16 +97,11 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_, { workspace, name, after }, { jobs, feed, live, principal }) => {
       const from = eventCursorArgument('jobStatus', 'after', after);
       const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
-      // A missing job is an error before any event, not a stream that never speaks.
-      if (opened.kind === 'not-found') {
-        throw new GraphQLError(new JobNotFoundError(workspace, name).message, {
-          extensions: { code: 'NOT_FOUND' },
-        });
-      }
+      if (opened.kind === 'not-found') throw jobNotFound(workspace, name);
       if (opened.kind === 'ended') return emptyStream();
       return live.guard(principal, workspace, opened.events);
     },
-    resolve: eventOrEnd,
+    resolve: untilAccessEnds<StatusEvent>,
   }),
   jobEvents: t.field({
     type: JobStatusEventRef,
@@ -133,6 +120,6 @@ builder.subscriptionFields((t) => ({
         feed.watch({ workspace }, from ? { after: from } : { live: true }),
       );
     },
-    resolve: eventOrEnd,
+    resolve: untilAccessEnds<StatusEvent>,
   }),
 }));
