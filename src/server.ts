@@ -17,6 +17,7 @@ import {
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
 import { LogWakeups, type LogWakeupOptions } from './events/log-wakeups.js';
+import type { TrustedDocuments } from './graphql/trusted-documents.js';
 import {
   SubprocessExecutor,
   defaultStorageDir,
@@ -44,6 +45,8 @@ export interface GatewayOptions extends DatabaseOptions {
   feed?: FeedOptions;
   /** How log followers (jobLogs) are woken: the NOTIFY coalescing window and the safety-net poll. */
   logWakeups?: LogWakeupOptions;
+  /** Which GraphQL documents may run (GRAPHQL_TRUSTED_DOCUMENTS); any, when not given. */
+  trustedDocuments?: TrustedDocuments;
   /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
   executor?: SubprocessExecutorOptions | false;
   /**
@@ -111,7 +114,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const metrics = gatewayMetrics(database, feed, executor);
-  const graphql = { jobs, feed, logWakeups, access };
+  const graphql = { jobs, feed, logWakeups, access, trustedDocuments: options.trustedDocuments };
   const yoga = createGraphQLServer(graphql, [metrics.graphqlPlugin()]);
   const rest = getRequestListener(restApp(jobs, feed, access).fetch);
   const ops = getRequestListener(

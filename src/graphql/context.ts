@@ -2,6 +2,7 @@
 import { ANONYMOUS, type AccessControl, type Principal } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { LogWakeups } from '../events/log-wakeups.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 import type { JobsService } from '../jobs/service.js';
 import { LiveAccess } from '../access/live.js';
 
@@ -12,6 +13,8 @@ export interface GraphQLDeps {
   /** Wakes followers of job logs when lines are stored (jobLogs). */
   logWakeups: LogWakeups;
   access: AccessControl;
+  /** Which documents may run (off when not given). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface GraphQLContext {
