@@ -140,14 +140,17 @@ describe.each(databaseKinds)('trusted documents on $name', (kind) => {
     const payload = (extra: Record<string, unknown>) =>
       new Promise<{ data?: unknown; errors?: unknown[] }>((resolve) => {
         const results: { data?: unknown; errors?: unknown[] } = {};
-        client.subscribe({ query: '', variables, ...extra }, {
-          next: (value) => {
-            Object.assign(results, value);
-            resolve(results);
+        client.subscribe(
+          { query: '', variables, ...extra },
+          {
+            next: (value) => {
+              Object.assign(results, value);
+              resolve(results);
+            },
+            error: (error) => resolve({ errors: Array.isArray(error) ? error : [error] }),
+            complete: () => resolve(results),
           },
-          error: (error) => resolve({ errors: Array.isArray(error) ? error : [error] }),
-          complete: () => resolve(results),
-        });
+        );
       });
     expect(await payload({ documentId: sha256(STATUS) })).toEqual({
       data: { jobStatus: { status: 'CREATED' } },
