@@ -9,7 +9,7 @@ import type { JobLogRow } from '../../jobs/tables.js';
 import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
-import { connection, JobRef } from './job.js';
+import { connection, JobRef, totalCountField, WORKSPACE_ARG } from './job.js';
 import { jobNotFound, untilAccessEnds } from './live-results.js';
 
 /** As REST's `limit` and `tail`. */
@@ -60,12 +60,13 @@ const JobLogConnectionRef = builder.connectionObject(
     name: 'JobLogConnection',
     description: 'A page of a job’s log lines, oldest first.',
     fields: (t) => ({
-      totalCount: t.exposeInt('totalCount', {
-        description: 'Every line of the job (of the step, with `step`), over all pages.',
-      }),
+      totalCount: t.exposeInt(
+        'totalCount',
+        totalCountField('lines the job (or the step, with `step`) printed'),
+      ),
     }),
   },
-  { name: 'JobLogEdge', description: 'One line of a job’s log, and its cursor.' },
+  { description: 'One line of a job’s log, and its cursor.' },
 );
 
 builder.objectField(JobRef, 'logs', (t) =>
@@ -106,7 +107,7 @@ builder.subscriptionField('jobLogs', (t) =>
     description:
       "A job's log, live: first the lines stored so far (or those after `after`), then each new line as the running step prints it (lines are stored in batches, about every 100 ms); completes once the job has ended (completed, error or cancelled) and its last line was sent. A paused job's log stays open.",
     args: {
-      workspace: t.arg.string({ required: true, description: 'The workspace of the job.' }),
+      workspace: t.arg.string({ required: true, description: WORKSPACE_ARG }),
       name: t.arg.string({ required: true, description: 'The job’s name.' }),
       step: t.arg.string({ description: 'Only the lines of the step of this name.' }),
       after: t.arg.string({
