@@ -1,6 +1,6 @@
 /** The Job type, its runtime steps, and the `job` and `jobs` queries. */
 import type { Operation } from '../../access/index.js';
-import type { JobStepRow } from '../../jobs/tables.js';
+import type { JobRow, JobStepRow } from '../../jobs/tables.js';
 import { JobNotFoundError } from '../../jobs/errors.js';
 import { allowedActions, type JobAction } from '../../jobs/lifecycle.js';
 import {
@@ -24,10 +24,30 @@ import { JobSpecRef, StepSpecRef } from './job-spec.js';
 /** The `workspace` argument of every field that reads or changes a workspace's jobs. */
 export const WORKSPACE_ARG = 'The workspace, by name (e.g. `default`).';
 
-const STATUS_DETAILS =
-  'What the executor reports about the current status, free-form (e.g. `runner`, the executor running it); `{}` when nothing.';
-const ERROR_DETAILS =
-  'Why it failed, free-form (e.g. `message`, `exit_code`); null unless the status is ERROR (or a failure was recorded).';
+/** The runtime status a job and each of its steps have, as the same fields; `say` words the differences. */
+function runtimeStatusFields<Row extends JobRow | JobStepRow>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<(typeof builder)['$inferSchemaTypes'], Row>,
+  say: { status: string; createdAt: string; updatedAt: string },
+) {
+  return {
+    status: t.field({ type: JobStatusEnum, description: say.status, resolve: (row) => row.status }),
+    statusDetails: t.field({
+      type: 'JSON',
+      description:
+        'What the executor reports about the current status, free-form (e.g. `runner`, the executor running it); `{}` when nothing.',
+      resolve: (row) => row.statusDetails,
+    }),
+    errorDetails: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'Why it failed, free-form (e.g. `message`, `exit_code`); null unless the status is ERROR (or a failure was recorded).',
+      resolve: (row) => row.errorDetails,
+    }),
+    createdAt: t.field({ type: 'DateTime', description: say.createdAt, resolve: (row) => row.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', description: say.updatedAt, resolve: (row) => row.updatedAt }),
+  };
+}
 
 /**
  * A field of type Job may resolve to a job id: the request's job loader then loads it, batched.
@@ -66,14 +86,11 @@ JobStepRef.implement({
       description: 'The platform’s id of the step, as REST shows it (`steps[].id` of `…/status`).',
     }),
     name: t.exposeString('name', { description: 'The step’s name, unique within its job.' }),
-    status: t.expose('status', {
-      type: JobStatusEnum,
-      description: 'The step’s own status; the job’s status is derived from its steps’.',
+    ...runtimeStatusFields(t, {
+      status: 'The step’s own status; the job’s status is derived from its steps’.',
+      createdAt: 'When the step was created, with its job (UTC).',
+      updatedAt: 'When the step last changed (UTC).',
     }),
-    statusDetails: t.expose('statusDetails', { type: 'JSON', description: STATUS_DETAILS }),
-    errorDetails: t.expose('errorDetails', { type: 'JSON', nullable: true, description: ERROR_DETAILS }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was created (UTC).' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the step last changed (UTC).' }),
     spec: t.field({
       type: StepSpecRef,
       description: 'What the step runs, as it was created.',
@@ -118,16 +135,10 @@ JobRef.implement({
       description: 'The name of the job’s fileset (`job-fileset-<name>`), where its files are kept.',
       resolve: filesetOf,
     }),
-    status: t.expose('status', {
-      type: JobStatusEnum,
-      description: 'Where the job is in its lifecycle, derived from its steps.',
-    }),
-    statusDetails: t.expose('statusDetails', { type: 'JSON', description: STATUS_DETAILS }),
-    errorDetails: t.expose('errorDetails', { type: 'JSON', nullable: true, description: ERROR_DETAILS }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was created (UTC).' }),
-    updatedAt: t.expose('updatedAt', {
-      type: 'DateTime',
-      description: 'When the job or one of its steps last changed (UTC).',
+    ...runtimeStatusFields(t, {
+      status: 'Where the job is in its lifecycle, derived from its steps.',
+      createdAt: 'When the job was created (UTC).',
+      updatedAt: 'When the job or one of its steps last changed (UTC).',
     }),
     ownership: t.expose('ownership', {
       type: 'JSON',
