@@ -75,7 +75,7 @@ describe.each(databaseKinds)('trusted documents on $name', (kind) => {
   }
   const post = (base: string, body: unknown) => http(base, 'POST', '/graphql', body);
 
-  it('only: runs a document named by documentId or by extensions.persistedQuery', async () => {
+  it('only: runs a document named by documentId (POST or GET) or by extensions.persistedQuery', async () => {
     const variables = await createJob(only.base);
     for (const body of [
       { documentId: sha1(JOB), variables },
@@ -86,6 +86,12 @@ describe.each(databaseKinds)('trusted documents on $name', (kind) => {
       expect(res.status, res.text).toBe(200);
       expect(res.body).toEqual({ data: { job: { name: 'job-1', status: 'CREATED' } } });
     }
+    const query = new URLSearchParams({ documentId: sha1(JOB), variables: JSON.stringify(variables) });
+    const byGet = await http(only.base, 'GET', `/graphql?${query}`, undefined, {
+      accept: 'application/json',
+    });
+    expect(byGet.status, byGet.text).toBe(200);
+    expect(byGet.body).toEqual({ data: { job: { name: 'job-1', status: 'CREATED' } } });
   });
 
   it('only: refuses a document sent as text, an unknown id, and a request with neither, before running anything', async () => {

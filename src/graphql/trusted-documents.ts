@@ -3,7 +3,8 @@
  * documents come from a manifest in the format of graphql-codegen's client preset
  * (`persisted-documents.json`: `{ "<hash>": "<document>" }`), and a client names one by
  *   - `documentId` beside `variables` (what the client preset's `persistedDocuments` option is
- *     used with: the hash from the generated document's `__meta__.hash`), or
+ *     used with: the hash from the generated document's `__meta__.hash`), in a POST body or a
+ *     GET's query string, or
  *   - `extensions.persistedQuery.sha256Hash` (with `version: 1`), as Apollo's persisted-query link
  *     sends it.
  * Modes: `off` (documents as text only; ids are not looked at), `allow` (text or an id), `only`
@@ -102,7 +103,10 @@ export class TrustedDocuments {
     if (this.mode === 'off') return [];
     const plugin = usePersistedOperations({
       allowArbitraryOperations: this.acceptsText,
-      extractPersistedOperationId: (params) => this.idOf(params as OperationParams) ?? null,
+      // A GET names it in the query string, which Yoga's parameters leave out.
+      extractPersistedOperationId: (params, request) =>
+        this.idOf(params as OperationParams) ??
+        (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null),
       getPersistedOperation: (id) => this.documentOf(id) ?? null,
       customErrors: {
         persistedQueryOnly: () => refusals.textRefused(),

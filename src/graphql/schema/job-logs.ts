@@ -72,7 +72,7 @@ const JobLogConnectionRef = builder.connectionObject(
 builder.objectField(JobRef, 'logs', (t) =>
   t.field({
     type: JobLogConnectionRef,
-    description: `What the job's steps printed, oldest line first, a page at a time: \`first\` lines from the start or after \`after\`, or the \`last\` lines (the newest, or those before \`before\`). ${DEFAULT_LOG_PAGE} lines when neither \`first\` nor \`last\` is given; at most ${MAX_LOG_PAGE.toLocaleString('en')}.`,
+    description: `What the job's steps printed, oldest line first, a page at a time: \`first\` lines from the start or after \`after\`, or the \`last\` lines (the newest, or those before \`before\`). ${DEFAULT_LOG_PAGE} lines when neither \`first\` nor \`last\` is given; at most ${MAX_LOG_PAGE.toLocaleString('en')}. Not batched across a list: each job's logs cost statements of their own, so read them for one job at a time.`,
     args: {
       first: t.arg.int({
         description: `How many lines from the start, or after \`after\` (0–${MAX_LOG_PAGE}).`,
