@@ -55,15 +55,18 @@ export function followJobLog(
   /** Waits for a wake-up of this job's log, its end, or the consumer leaving. */
   const nextWakeUp = (): Promise<void> => {
     const wait = wakeups.wait(jobId);
+    let handle: { stop(): void } | undefined;
     return new Promise<void>((resolve) => {
-      waiting = {
+      handle = waiting = {
         stop: () => {
           wait.cancel();
           resolve();
         },
       };
       void wait.woken.then(resolve);
-    }).finally(() => (waiting = undefined));
+    }).finally(() => {
+      if (waiting === handle) waiting = undefined;
+    });
   };
 
   return {
@@ -83,10 +86,10 @@ export function followJobLog(
         // The end is known before the read, so lines stored before the job ended are all read.
         const endedBefore = ended;
         const wake = endedBefore ? undefined : nextWakeUp();
-        const page = await jobs.pageLogsOf(jobId, { step, after: cursor, take: { first: READ_BATCH } });
-        if (page.rows.length > 0) {
+        const rows = await jobs.logsAfter(jobId, { step, after: cursor, limit: READ_BATCH });
+        if (rows.length > 0) {
           waiting?.stop();
-          buffered = page.rows;
+          buffered = rows;
           continue;
         }
         if (endedBefore) break;

@@ -4,7 +4,7 @@
  * writes the steps and the job, and appends a status event.
  */
 import type { Database } from '../db/client.js';
-import type { JobRow, JobStepRow, NewJobLogRow } from './tables.js';
+import type { JobLogRow, JobRow, JobStepRow, NewJobLogRow } from './tables.js';
 import {
   InvalidJobSpecError,
   JobAlreadyExistsError,
@@ -150,6 +150,11 @@ export class JobsService {
   /** The same window, of the job with this id (none: an empty page). */
   pageLogsOf(jobId: string, query: logs.JobLogQuery): Promise<logs.JobLogPage> {
     return logs.pageLogs(this.db, jobId, query);
+  }
+
+  /** The next lines of a job's log after line `after`, for a live follower. */
+  logsAfter(jobId: string, query: { step?: string; after: number; limit: number }): Promise<JobLogRow[]> {
+    return logs.logsAfter(this.db, jobId, query);
   }
 
   pause(workspace: string, name: string, actor: Actor = null) {
