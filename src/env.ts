@@ -37,6 +37,10 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** Which GraphQL documents run: as text (off), as text or by id (allow), by id only (only). */
+export const TRUSTED_DOCUMENTS_MODES = ['off', 'allow', 'only'] as const;
+export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
+
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -62,6 +66,26 @@ const configSchema = z.object({
   EXECUTOR_MAX_PROCESSES: z.coerce.number().int().min(1).optional(),
   /** How long start-up waits for PostgreSQL to come up before it gives up. */
   DATABASE_STARTUP_TIMEOUT_SECONDS: z.coerce.number().min(0).default(60),
+  /** off: documents as text; allow: text or a trusted document's id; only: ids only. */
+  GRAPHQL_TRUSTED_DOCUMENTS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(TRUSTED_DOCUMENTS_MODES, `expected ${TRUSTED_DOCUMENTS_MODES.join(', ')}`))
+    .default('off'),
+  /** The manifest of trusted documents (graphql-codegen's persisted-documents.json). */
+  GRAPHQL_TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
+});
+
+/** Settings that only make sense together. */
+const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  if (config.GRAPHQL_TRUSTED_DOCUMENTS !== 'off' && !config.GRAPHQL_TRUSTED_DOCUMENTS_FILE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GRAPHQL_TRUSTED_DOCUMENTS_FILE'],
+      message: `required when GRAPHQL_TRUSTED_DOCUMENTS is ${config.GRAPHQL_TRUSTED_DOCUMENTS}`,
+    });
+  }
 });
 
 // Booleans as the platform's settings accept them.
@@ -147,7 +171,7 @@ export type Config = z.infer<typeof configSchema> & { auth: AccessSettings };
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return { ...parseVariables(configSchema, env), auth: parseVariables(authSchema, env) };
+  return { ...parseVariables(checkedConfigSchema, env), auth: parseVariables(authSchema, env) };
 }
 
 function parseVariables<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {

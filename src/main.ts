@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:os';
 import { databaseUnavailable } from './db/unavailable.js';
-import { ConfigError, loadConfig } from './env.js';
+import { ConfigError, loadConfig, type Config } from './env.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { setProcessLogger } from './observability/request-context.js';
 import { createStartingServer } from './ops/probes.js';
@@ -84,7 +84,9 @@ async function main() {
   // Loaded only now, so a port or directory already taken is reported in a moment, not after the
   // whole gateway (GraphQL schema, database drivers) has loaded.
   const { createGateway, gatewayLinks } = await import('./server.js');
+  const trustedDocuments = await loadTrustedDocuments(config);
   gateway = await createGateway({
+    trustedDocuments,
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     access: config.auth,
@@ -98,6 +100,20 @@ async function main() {
   });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
   log.info(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);
+}
+
+/** The trusted documents of GRAPHQL_TRUSTED_DOCUMENTS_FILE; a file that cannot be read stops start-up, naming it. */
+async function loadTrustedDocuments(config: Config) {
+  const { readManifest, TrustedDocuments } = await import('./graphql/trusted-documents.js');
+  const file = config.GRAPHQL_TRUSTED_DOCUMENTS_FILE;
+  if (config.GRAPHQL_TRUSTED_DOCUMENTS === 'off' || !file) return new TrustedDocuments('off');
+  try {
+    return new TrustedDocuments(config.GRAPHQL_TRUSTED_DOCUMENTS, readManifest(file));
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid GRAPHQL_TRUSTED_DOCUMENTS_FILE=${JSON.stringify(file)}: ${messageOf(error)}`,
+    );
+  }
 }
 
 /** "GraphQL and GraphiQL http://…/graphql, REST http://…/apis/jobs/v2, …": one entry per URL. */

@@ -16,6 +16,8 @@ import {
 } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
+import { LogWakeups, type LogWakeupOptions } from './events/log-wakeups.js';
+import type { TrustedDocuments } from './graphql/trusted-documents.js';
 import {
   SubprocessExecutor,
   defaultStorageDir,
@@ -43,6 +45,10 @@ export interface GatewayOptions extends DatabaseOptions {
   /** Who may do what (the NMP_AUTH_* settings); off when not given. */
   access?: AccessSettings;
   feed?: FeedOptions;
+  /** How log followers (jobLogs) are woken: the NOTIFY coalescing window and the safety-net poll. */
+  logWakeups?: LogWakeupOptions;
+  /** Which GraphQL documents may run (GRAPHQL_TRUSTED_DOCUMENTS); any, when not given. */
+  trustedDocuments?: TrustedDocuments;
   /** The built-in executor of `subprocess` steps; `false` leaves every step to external controllers. */
   executor?: SubprocessExecutorOptions | false;
   /**
@@ -81,6 +87,7 @@ export interface Gateway {
   tasks: JobTasks;
   results: JobResults;
   feed: StatusEventFeed;
+  logWakeups: LogWakeups;
   access: AccessControl;
   metrics: GatewayMetrics;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
@@ -94,7 +101,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const feed = new StatusEventFeed(database.db, database.channel, options.feed);
   await feed.start();
-  const jobs = new JobsService(database.db, defaultExecutionProfiles, () => feed.committed());
+  const logWakeups = new LogWakeups(database.channel, options.logWakeups);
+  await logWakeups.start();
+  const jobs = new JobsService(
+    database.db,
+    defaultExecutionProfiles,
+    () => feed.committed(),
+    (jobIds) => logWakeups.appended(jobIds),
+  );
   const access = new AccessControl(database.db, options.access ?? defaultAccessSettings);
   const logger = options.logger ?? silentLogger;
   const storageDir =
@@ -120,7 +134,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const metrics = gatewayMetrics(database, feed, executor);
-  const graphql = { jobs, feed, access };
+  const graphql = { jobs, feed, logWakeups, access, trustedDocuments: options.trustedDocuments };
   const yoga = createGraphQLServer(graphql, [metrics.graphqlPlugin()]);
   const rest = getRequestListener(restApp(jobs, feed, access, artifacts).fetch);
   const ops = getRequestListener(
@@ -166,6 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     jobs,
     ...artifacts,
     feed,
+    logWakeups,
     access,
     metrics,
     listen: (port, host = '127.0.0.1') => bindPort(server, port, host),
@@ -184,7 +199,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         })(),
       ]);
       forgetResults();
-      await feed.stop();
+      await Promise.all([feed.stop(), logWakeups.stop()]);
       await database.close();
     },
   };

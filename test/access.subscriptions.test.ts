@@ -27,6 +27,13 @@ const JOB_EVENTS = /* GraphQL */ `
     }
   }
 `;
+const JOB_LOGS = /* GraphQL */ `
+  subscription ($workspace: String!, $name: String!) {
+    jobLogs(workspace: $workspace, name: $name) {
+      message
+    }
+  }
+`;
 const PAUSE = /* GraphQL */ `
   mutation ($workspace: String!, $name: String!) {
     pauseJob(workspace: $workspace, name: $name) {
@@ -104,6 +111,8 @@ describe.each(databaseKinds)('subscription access control on $name', (kind) => {
         [JOB_STATUS, { workspace, name: 'job-1' }],
         [JOB_STATUS, { workspace, name: 'no-such-job' }],
         [JOB_EVENTS, { workspace }],
+        [JOB_LOGS, { workspace, name: 'job-1' }],
+        [JOB_LOGS, { workspace, name: 'no-such-job' }],
       ] as const) {
         const sub = subscribe(client, query, variables);
         await sub.until(() => sub.completed);
@@ -140,6 +149,45 @@ describe.each(databaseKinds)('subscription access control on $name', (kind) => {
       await control.until(() => control.received.length === 2);
       expect(control.received[1].jobStatus.status).toBe('PAUSING');
       expect(revoked.received.map((r) => r.jobStatus.status)).toEqual(['CREATED']);
+      await watcher.dispose();
+      await root.dispose();
+    });
+
+    it('a removed role ends an open jobLogs subscription with FORBIDDEN, and no later line reaches it', async () => {
+      const workspace = await access.workspaceWithMembers('ws-logs');
+      const { gateway } = suite.server;
+      const job = await gateway.jobs.get(workspace, 'job-1');
+      // This gateway runs no executor: the lines are stored as the executor stores them.
+      let sequence = 0;
+      const print = (message: string) =>
+        gateway.jobs.appendLogs([
+          {
+            jobId: job.id,
+            step: 'step-a',
+            sequence: sequence++,
+            stream: 'stdout',
+            message,
+            timestamp: new Date(),
+          },
+        ]);
+      const watcher = wsClient(suite.base, {
+        connectionParams: { Authorization: await bearer(memberEmail('Viewer')) },
+      });
+      const root = wsClient(suite.base, { connectionParams: { Authorization: await bearer(ROOT) } });
+      type Lines = { jobLogs: { message: string } };
+      const revoked = subscribe<Lines>(watcher, JOB_LOGS, { workspace, name: 'job-1' });
+      const control = subscribe<Lines>(root, JOB_LOGS, { workspace, name: 'job-1' });
+      await print('before');
+      await revoked.until(() => revoked.received.length === 1);
+      await control.until(() => control.received.length === 1);
+
+      await access.asRoot(REMOVE_MEMBER, { workspace, principal: memberEmail('Viewer') });
+      await revoked.until(() => revoked.completed, LIVE_EFFECT_MS);
+      expect(revoked.errors).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })]);
+
+      await print('after');
+      await control.until(() => control.received.length === 2);
+      expect(revoked.received.map((r) => r.jobLogs.message)).toEqual(['before']);
       await watcher.dispose();
       await root.dispose();
     });

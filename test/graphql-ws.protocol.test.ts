@@ -104,7 +104,12 @@ async function acknowledged(base: string, options?: WebSocket.ClientOptions) {
 
 /** The gateway's own GraphQL, database and feed behind a WebSocket server tuned for a test. */
 async function tunedServer(gateway: Gateway, options: GraphQLWebSocketOptions) {
-  const deps = { jobs: gateway.jobs, feed: gateway.feed, access: gateway.access };
+  const deps = {
+    jobs: gateway.jobs,
+    feed: gateway.feed,
+    logWakeups: gateway.logWakeups,
+    access: gateway.access,
+  };
   const yoga = createGraphQLServer(deps);
   const server: Server = createServer((req, res) => void yoga(req, res));
   const ws = attachGraphQLWebSocket(server, deps, options);

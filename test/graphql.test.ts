@@ -13,6 +13,7 @@ const CREATE = /* GraphQL */ `
       ... on CreateJobSuccess {
         job {
           id
+          jobId
           name
           workspace
           source
@@ -164,6 +165,9 @@ describe.each(databaseKinds)('GraphQL on $name', (kind) => {
     });
 
     const rest = await http(suite.base, 'GET', `${JOBS}/workspaces/${ws}/jobs/fine-tune`);
+    // `id` is the global id of GraphQL's Node; the platform's id is `jobId`.
+    expect(job.jobId).toBe(rest.body.id);
+    expect(job.id).not.toBe(rest.body.id);
     expect(rest.body.platform_spec.steps[0]).toMatchObject({
       executor: { provider: 'gpu', profile: 'default', resources: { num_nodes: 1, num_gpus: 8 } },
       environment: [

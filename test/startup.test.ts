@@ -40,6 +40,26 @@ describe('start-up failures', () => {
     });
   });
 
+  it('a trusted-documents manifest that cannot be read is one line naming the variable, exit code 1', async () => {
+    const notJson = join(scratch, 'persisted-documents.json');
+    writeFileSync(notJson, 'not json');
+    for (const [file, reason] of [
+      [notJson, /is not valid JSON/],
+      [join(scratch, 'missing.json'), /ENOENT/],
+    ] as const) {
+      const result = await runGatewayProcess({
+        DATA_DIR: 'memory://',
+        GRAPHQL_TRUSTED_DOCUMENTS: 'only',
+        GRAPHQL_TRUSTED_DOCUMENTS_FILE: file,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(`^Invalid GRAPHQL_TRUSTED_DOCUMENTS_FILE="${file}": [^\\n]+\\n$`),
+      );
+      expect(result.stderr).toMatch(reason);
+    }
+  });
+
   describe('a data directory', () => {
     it(
       'used by a running gateway is one line naming the other process, exit code 1',

@@ -15,9 +15,17 @@ import postgres from 'postgres';
 export type Database = PgDatabase<PgQueryResultHKT>;
 
 export interface CrossProcessChannel {
-  /** Calls `onNotify` for each notification and `onConnect` each time the listener (re)connects. */
-  listen(channel: string, onNotify: () => void, onConnect: () => void): Promise<() => Promise<void>>;
-  notify(channel: string): Promise<void>;
+  /**
+   * Calls `onNotify` with each notification's payload and `onConnect` each time the listener
+   * (re)connects.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onConnect: () => void,
+  ): Promise<() => Promise<void>>;
+  /** `payload`: at most 8,000 bytes (PostgreSQL's limit); empty by default. */
+  notify(channel: string, payload?: string): Promise<void>;
   /** Whether the listening connection is up now (false before `listen`, and while it reconnects). */
   isListening(): Promise<boolean>;
 }
@@ -101,8 +109,8 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
     db: drizzlePostgres({ client: sql, logger }),
     channel: {
       listen: (channel, onNotify, onConnect) => listener.listen(channel, onNotify, onConnect),
-      async notify(channel) {
-        await sql.notify(channel, '');
+      async notify(channel, payload = '') {
+        await sql.notify(channel, payload);
       },
       async isListening() {
         const pid = listener.pid;
@@ -137,7 +145,10 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
  */
 class Listener {
   private readonly sql: postgres.Sql;
-  private readonly channels = new Map<string, { onNotify: () => void; onConnect: () => void }>();
+  private readonly channels = new Map<
+    string,
+    { onNotify: (payload: string) => void; onConnect: () => void }
+  >();
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
   /** The server process of the listening connection while it listens. */
@@ -145,12 +156,12 @@ class Listener {
 
   constructor(url: string) {
     // `onnotify` is postgres.js's own hook for notifications (its `listen` uses it), not in its typings.
-    const options: PostgresOptions & { onnotify: (channel: string) => void } = {
+    const options: PostgresOptions & { onnotify: (channel: string, payload: string) => void } = {
       ...CONNECTION_OPTIONS,
       max: 1,
       idle_timeout: 0,
       max_lifetime: null,
-      onnotify: (channel) => this.channels.get(channel)?.onNotify(),
+      onnotify: (channel, payload) => this.channels.get(channel)?.onNotify(payload),
       onclose: () => {
         this.pid = undefined;
         this.reconnectSoon();
@@ -159,7 +170,11 @@ class Listener {
     this.sql = postgres(url, options);
   }
 
-  async listen(channel: string, onNotify: () => void, onConnect: () => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onConnect: () => void,
+  ): Promise<() => Promise<void>> {
     this.channels.set(channel, { onNotify, onConnect });
     this.pid = (await this.sql`listen ${this.sql(channel)}`).state.pid;
     onConnect();

@@ -47,12 +47,47 @@ export const builder = new SchemaBuilder<{
     validationError: argumentValidationError,
   },
   relay: {
-    // Connections only: no Node interface and no global ids (nor the node/nodes queries) yet.
+    // node/nodes are the gateway's own (schema/node.ts): they check access, and name a malformed id.
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     cursorType: 'String',
-    nodesOnConnection: true,
-    edgesFieldOptions: { nullable: { list: false, items: false } },
-    nodeFieldOptions: { nullable: false },
+    nodesOnConnection: {
+      description: 'The page’s items without their cursors, in the connection’s order.',
+    },
+    // What every connection, edge and Node shares says so once, here.
+    idFieldOptions: {
+      description:
+        'A global id: opaque, unique across types and stable; `node(id:)` loads the object back. Not the platform’s own id (`Job.jobId`, `JobStep.stepId`).',
+    },
+    nodeTypeOptions: {
+      description:
+        'An object with a global `id` that `node(id:)` and `nodes(ids:)` load back, so client caches (Relay, Apollo) can normalise it.',
+    },
+    pageInfoTypeOptions: {
+      description: 'Where a page sits in its connection, and the cursors at its two ends.',
+    },
+    pageInfoFieldOptions: {
+      description: 'Whether items come before or after this page, and its end cursors.',
+    },
+    hasNextPageFieldOptions: {
+      description: 'Whether items follow this page: pass `endCursor` as `after` to read them.',
+    },
+    hasPreviousPageFieldOptions: {
+      description: 'Whether items come before this page: pass `startCursor` as `before` to read them.',
+    },
+    startCursorFieldOptions: {
+      description: 'The cursor of the page’s first item; null when the page is empty.',
+    },
+    endCursorFieldOptions: {
+      description: 'The cursor of the page’s last item; null when the page is empty.',
+    },
+    edgesFieldOptions: {
+      nullable: { list: false, items: false },
+      description: 'The page’s items with their cursors, in the connection’s order.',
+    },
+    nodeFieldOptions: { nullable: false, description: 'The item at this position.' },
+    cursorFieldOptions: {
+      description: 'This item’s position: pass it as `after` (or `before`) to page on from here.',
+    },
   },
 });

@@ -1,6 +1,8 @@
 /** What every resolver gets: the domain's service and event feed, the caller, and nothing of the database. */
 import { ANONYMOUS, type AccessControl, type Principal } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
+import type { LogWakeups } from '../events/log-wakeups.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 import type { JobsService } from '../jobs/service.js';
 import { LiveAccess } from '../access/live.js';
 
@@ -8,12 +10,17 @@ import { LiveAccess } from '../access/live.js';
 export interface GraphQLDeps {
   jobs: JobsService;
   feed: StatusEventFeed;
+  /** Wakes followers of job logs when lines are stored (jobLogs). */
+  logWakeups: LogWakeups;
   access: AccessControl;
+  /** Which documents may run (off when not given). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface GraphQLContext {
   jobs: JobsService;
   feed: StatusEventFeed;
+  logWakeups: LogWakeups;
   access: AccessControl;
   /** Who is calling: from the request's `Authorization` header or the connection's `connection_init`. */
   principal: Principal;
@@ -31,6 +38,7 @@ export function createContext(deps: GraphQLDeps, principal: Principal = ANONYMOU
   return {
     jobs: deps.jobs,
     feed: deps.feed,
+    logWakeups: deps.logWakeups,
     access: deps.access,
     principal,
     live: LiveAccess.of(deps.access),

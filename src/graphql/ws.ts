@@ -28,6 +28,7 @@ import { maskGraphQLError } from './error-mask.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
 import { unstorableVariables } from './storable-input.js';
+import { TRUSTED_DOCUMENTS_OFF } from './trusted-documents.js';
 
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 export const GRAPHQL_PATH = '/graphql';
@@ -151,6 +152,7 @@ export function attachGraphQLWebSocket(
 ) {
   const limits = { ...defaultGraphQLWebSocketOptions, ...options };
   const operations = new OperationCache();
+  const trusted = deps.trustedDocuments ?? TRUSTED_DOCUMENTS_OFF;
   // Each connection's caller, from its connection_init; kept only with access control on.
   const principals = new WeakMap<ConnectionContext, Principal>();
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD_BYTES });
@@ -188,8 +190,11 @@ export function attachGraphQLWebSocket(
             ),
           ];
         }
+        // The trusted-documents rule, as on HTTP: the text to run, or why nothing runs.
+        const decision = trusted.resolve(params);
+        if ('refusal' in decision) return [withoutHttp(decision.refusal)];
         // A syntax or validation error is the operation's error, not the connection's.
-        const { document, errors } = operations.get(params.query);
+        const { document, errors } = operations.get(decision.query);
         if (!document || errors.length) return [...errors];
         const unstorable = unstorableVariables(params.variables);
         if (unstorable) return [unstorable];

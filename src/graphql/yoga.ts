@@ -40,6 +40,13 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
     // The caller, from the `Authorization` header (GraphQL over SSE sends it too); a missing or
     // bad token is answered before anything runs: UNAUTHENTICATED, HTTP 401.
     context: async ({ request }) => createContext(deps, await authenticateRequest(deps.access, request)),
-    plugins: [...yogaLimitPlugins, operationNamePlugin, serviceUnavailableStatus, ...plugins],
+    plugins: [
+      // First: a refused or unknown document is answered before anything parses it.
+      ...(deps.trustedDocuments?.yogaPlugins() ?? []),
+      ...yogaLimitPlugins,
+      operationNamePlugin,
+      serviceUnavailableStatus,
+      ...plugins,
+    ],
   });
 }

@@ -33,7 +33,8 @@ export async function appendLogs(db: Database, lines: NewJobLogRow[]): Promise<v
   if (lines.length > 0) await db.insert(jobLogs).values(lines);
 }
 
-export async function pageLogs(db: Database, jobId: string, query: JobLogQuery): Promise<JobLogPage> {
+/** The job's lines (of one step, when given), and those of them inside the window. */
+function conditions(jobId: string, query: Omit<JobLogQuery, 'take'>) {
   const ofJob = and(
     eq(jobLogs.jobId, jobId),
     query.step !== undefined ? eq(jobLogs.step, query.step) : undefined,
@@ -43,6 +44,28 @@ export async function pageLogs(db: Database, jobId: string, query: JobLogQuery):
     query.after !== undefined ? gt(jobLogs.id, query.after) : undefined,
     query.before !== undefined ? lt(jobLogs.id, query.before) : undefined,
   );
+  return { ofJob, window };
+}
+
+/**
+ * The first `limit` lines after line `after`, in one statement: what a live follower reads each
+ * time it is woken (no counts, no neighbours, whatever the log's length).
+ */
+export function logsAfter(
+  db: Database,
+  jobId: string,
+  query: { step?: string; after: number; limit: number },
+): Promise<JobLogRow[]> {
+  return db
+    .select()
+    .from(jobLogs)
+    .where(conditions(jobId, query).window)
+    .orderBy(asc(jobLogs.id))
+    .limit(query.limit);
+}
+
+export async function pageLogs(db: Database, jobId: string, query: JobLogQuery): Promise<JobLogPage> {
+  const { ofJob, window } = conditions(jobId, query);
   const fromEnd = 'last' in query.take;
   const limit = 'last' in query.take ? query.take.last : query.take.first;
   const exists = async (where: SQL | undefined) =>

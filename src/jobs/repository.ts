@@ -130,6 +130,15 @@ export async function findSteps(db: Database, jobIds: string[]): Promise<Map<str
   return byJob;
 }
 
+/** Steps by id, in one statement; ids with no step are left out. */
+export async function findStepsByIds(db: Database, ids: readonly string[]): Promise<JobStepRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(jobSteps)
+    .where(inArray(jobSteps.id, [...ids]));
+}
+
 export async function withSteps(db: Database, rows: JobRow[]): Promise<JobRecord[]> {
   const steps = await findSteps(
     db,

@@ -4,7 +4,7 @@
  * writes the steps and the job, and appends a status event.
  */
 import type { Database } from '../db/client.js';
-import type { JobRow, JobStepRow, NewJobLogRow } from './tables.js';
+import type { JobLogRow, JobRow, JobStepRow, NewJobLogRow } from './tables.js';
 import {
   InvalidJobSpecError,
   JobAlreadyExistsError,
@@ -47,6 +47,8 @@ export class JobsService {
     readonly profiles: readonly ExecutionProfile[],
     /** Called after a transaction that appended status events has committed. */
     private readonly onStatusCommitted: () => void = () => {},
+    /** Called with the jobs whose log lines were just stored. */
+    private readonly onLogsAppended: (jobIds: string[]) => void = () => {},
   ) {}
 
   /** With an actor, the job's `ownership.created_by` names it, whatever the request said. */
@@ -114,6 +116,11 @@ export class JobsService {
     return repo.findJobsByIds(this.db, ids);
   }
 
+  /** Steps by id, in one round trip however many; ids with no step are left out. */
+  getSteps(ids: readonly string[]): Promise<JobStepRow[]> {
+    return repo.findStepsByIds(this.db, ids);
+  }
+
   async list(
     workspaces: repo.Workspaces,
     query: JobListQuery,
@@ -132,8 +139,9 @@ export class JobsService {
   }
 
   /** Stores lines that steps' processes printed (the built-in executor's), in one statement. */
-  appendLogs(lines: NewJobLogRow[]): Promise<void> {
-    return logs.appendLogs(this.db, lines);
+  async appendLogs(lines: NewJobLogRow[]): Promise<void> {
+    await logs.appendLogs(this.db, lines);
+    if (lines.length > 0) this.onLogsAppended(lines.map((line) => line.jobId));
   }
 
   /** A window of what a job's steps printed, oldest first. */
@@ -144,7 +152,17 @@ export class JobsService {
       (query.attemptId !== undefined && query.attemptId !== job.attemptId) ||
       (query.task !== undefined && query.task !== SUBPROCESS_TASK);
     if (elsewhere) return { rows: [], total: 0, hasBefore: false, hasAfter: false };
-    return logs.pageLogs(this.db, job.id, query);
+    return this.pageLogsOf(job.id, query);
+  }
+
+  /** The same window, of the job with this id (none: an empty page). */
+  pageLogsOf(jobId: string, query: logs.JobLogQuery): Promise<logs.JobLogPage> {
+    return logs.pageLogs(this.db, jobId, query);
+  }
+
+  /** The next lines of a job's log after line `after`, for a live follower. */
+  logsAfter(jobId: string, query: { step?: string; after: number; limit: number }): Promise<JobLogRow[]> {
+    return logs.logsAfter(this.db, jobId, query);
   }
 
   pause(workspace: string, name: string, actor: Actor = null) {

@@ -6,20 +6,21 @@ import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { GraphQLError, OperationTypeNode } from 'graphql';
 import type { StatusEvent } from '../../events/feed.js';
 import { openJobStream } from '../../events/job-stream.js';
-import { JobNotFoundError } from '../../jobs/errors.js';
 import { eventCursorArgument, invalidCursor, pageSize } from '../argument-errors.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
-import { AccessEnded } from '../../access/live.js';
-import { accessError } from '../access-errors.js';
 import { JobStatusEnum } from './enums.js';
-import { connection, JobRef } from './job.js';
+import { connection, JobRef, totalCountField, WORKSPACE_ARG } from './job.js';
+import { jobNotFound, untilAccessEnds } from './live-results.js';
 
 export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent').implement({
+  description: 'One change of a job’s status, as recorded: every change is one event, in commit order.',
   fields: (t) => ({
     cursor: t.exposeString('cursor', { description: 'Pass as `after` to resume right after this event.' }),
     job: t.field({
       type: JobRef,
+      description:
+        'The job as it is now (not as it was at the event); an error when the job has been deleted since.',
       resolve: async (event, _, context, info) => {
         // A subscription keeps one context for its whole life: each event it delivers starts with
         // empty loaders, so it sees the job, and its history, as they are now.
@@ -31,9 +32,16 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
         return job;
       },
     }),
-    status: t.expose('status', { type: JobStatusEnum }),
-    previousStatus: t.expose('previousStatus', { type: JobStatusEnum, nullable: true }),
-    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    status: t.expose('status', { type: JobStatusEnum, description: 'The status the job moved to.' }),
+    previousStatus: t.expose('previousStatus', {
+      type: JobStatusEnum,
+      nullable: true,
+      description: 'The status it left; null for the first event (the job’s creation, CREATED).',
+    }),
+    occurredAt: t.expose('occurredAt', {
+      type: 'DateTime',
+      description: 'When the change was made (UTC), in the transaction that made it.',
+    }),
     actor: t.string({
       nullable: true,
       description:
@@ -44,11 +52,15 @@ export const JobStatusEventRef = builder.objectRef<StatusEvent>('JobStatusEvent'
   }),
 });
 
-const JobStatusEventConnectionRef = builder.connectionObject({
-  type: JobStatusEventRef,
-  name: 'JobStatusEventConnection',
-  fields: (t) => ({ totalCount: t.exposeInt('totalCount') }),
-});
+const JobStatusEventConnectionRef = builder.connectionObject(
+  {
+    type: JobStatusEventRef,
+    name: 'JobStatusEventConnection',
+    description: 'A page of a job’s status history, oldest first.',
+    fields: (t) => ({ totalCount: t.exposeInt('totalCount', totalCountField('status events the job has')) }),
+  },
+  { description: 'A status event and its cursor in the history.' },
+);
 
 const MAX_EVENTS_PAGE = 500;
 
@@ -69,8 +81,11 @@ builder.objectField(JobRef, 'events', (t) =>
     type: JobStatusEventConnectionRef,
     description: 'The status history, oldest first.',
     args: {
-      first: t.arg.int({ validate: pageSize(MAX_EVENTS_PAGE) }),
-      after: t.arg.string(),
+      first: t.arg.int({
+        description: `How many events, from the oldest or after \`after\` (0–${MAX_EVENTS_PAGE}); 50 when not given.`,
+        validate: pageSize(MAX_EVENTS_PAGE),
+      }),
+      after: t.arg.string({ description: 'Only events after this cursor (an event’s `cursor`).' }),
     },
     // The histories of every job at one place in the document, in one statement; each place has
     // a loader of its own, as its arguments are its own.
@@ -85,44 +100,39 @@ builder.objectField(JobRef, 'events', (t) =>
 
 async function* emptyStream(): AsyncIterableIterator<StatusEvent> {}
 
-/** Each event as it is; a stream whose caller lost access ends with that error. */
-const eventOrEnd = (item: StatusEvent | AccessEnded): StatusEvent => {
-  if (item instanceof AccessEnded) throw accessError(item.error);
-  return item;
-};
-
 builder.subscriptionFields((t) => ({
   jobStatus: t.field({
     type: JobStatusEventRef,
     description:
       "One job's status: first its current state (or, with `after`, every change since that cursor), then every change in order; completes after a terminal status.",
     args: {
-      workspace: t.arg.string({ required: true }),
-      name: t.arg.string({ required: true }),
-      after: t.arg.string(),
+      workspace: t.arg.string({ required: true, description: WORKSPACE_ARG }),
+      name: t.arg.string({ required: true, description: 'The job’s name.' }),
+      after: t.arg.string({
+        description:
+          'Replay every change after this cursor (the `cursor` of the last event received) instead of starting with the current state.',
+      }),
     },
     authScopes: (_, { workspace }) => needs(workspace, 'jobs.read'),
     subscribe: async (_, { workspace, name, after }, { jobs, feed, live, principal }) => {
       const from = eventCursorArgument('jobStatus', 'after', after);
       const opened = await openJobStream(jobs, feed, { workspace, name, after: from });
-      // A missing job is an error before any event, not a stream that never speaks.
-      if (opened.kind === 'not-found') {
-        throw new GraphQLError(new JobNotFoundError(workspace, name).message, {
-          extensions: { code: 'NOT_FOUND' },
-        });
-      }
+      if (opened.kind === 'not-found') throw jobNotFound(workspace, name);
       if (opened.kind === 'ended') return emptyStream();
       return live.guard(principal, workspace, opened.events);
     },
-    resolve: eventOrEnd,
+    resolve: untilAccessEnds<StatusEvent>,
   }),
   jobEvents: t.field({
     type: JobStatusEventRef,
     description:
       'Every status change in a workspace, in order; with `after`, replayed from that cursor first.',
     args: {
-      workspace: t.arg.string({ required: true }),
-      after: t.arg.string(),
+      workspace: t.arg.string({ required: true, description: WORKSPACE_ARG }),
+      after: t.arg.string({
+        description:
+          'Replay every change after this cursor (the `cursor` of the last event received); without it, only changes from now on.',
+      }),
     },
     authScopes: (_, { workspace }) => needs(workspace, 'jobs.read'),
     subscribe: (_, { workspace, after }, { feed, live, principal }) => {
@@ -133,6 +143,6 @@ builder.subscriptionFields((t) => ({
         feed.watch({ workspace }, from ? { after: from } : { live: true }),
       );
     },
-    resolve: eventOrEnd,
+    resolve: untilAccessEnds<StatusEvent>,
   }),
 }));

@@ -16,33 +16,54 @@ import { MAX_WORKSPACE_NAME_LENGTH } from '../../support/request-limits.js';
 import { needs } from '../auth-scopes.js';
 import { builder } from '../builder.js';
 import { InputValidationError } from '../input-validation.js';
+import { WORKSPACE_ARG } from './job.js';
+import { resultTypes } from './job-mutations.js';
+
+const ROLE_DESCRIPTIONS: Record<(typeof WORKSPACE_ROLES)[number], string> = {
+  Viewer: 'Lists and reads jobs, their steps, status, logs and events, and the members.',
+  Editor: 'What a Viewer may, and creates, pauses, resumes, cancels and deletes jobs.',
+  Admin: 'What an Editor may, and adds, changes and removes members.',
+  JobRunner: 'Reports step status in the workspace, nothing else (an executor’s identity).',
+};
 
 const WorkspaceRoleEnum = builder.enumType('WorkspaceRole', {
   description:
     'Viewer reads jobs; Editor also creates and controls them; Admin also manages members; JobRunner reports step status and logs.',
-  values: Object.fromEntries(WORKSPACE_ROLES.map((role) => [role, { value: role }])) as Record<
+  values: Object.fromEntries(
+    WORKSPACE_ROLES.map((role) => [role, { value: role, description: ROLE_DESCRIPTIONS[role] }]),
+  ) as Record<
     (typeof WORKSPACE_ROLES)[number],
-    { value: (typeof WORKSPACE_ROLES)[number] }
+    { value: (typeof WORKSPACE_ROLES)[number]; description: string }
   >,
 });
 
 const WorkspaceMemberRef = builder.objectRef<WorkspaceMember>('WorkspaceMember').implement({
+  description: 'A principal and the roles it holds in a workspace.',
   fields: (t) => ({
     principal: t.exposeString('principal', {
       description: 'An email, a subject, or `*` for every authenticated principal.',
     }),
-    roles: t.expose('roles', { type: [WorkspaceRoleEnum] }),
+    roles: t.expose('roles', {
+      type: [WorkspaceRoleEnum],
+      description: 'Its roles here, at least one; the highest counts.',
+    }),
     grantedAt: t.expose('grantedAt', {
       type: 'DateTime',
       description: 'When its earliest role still held was granted.',
     }),
-    grantedBy: t.exposeString('grantedBy'),
+    grantedBy: t.exposeString('grantedBy', {
+      description: 'The principal that granted its earliest role still held.',
+    }),
   }),
 });
 
 const WorkspaceMemberInput = builder.inputType('WorkspaceMemberInput', {
+  description: 'A new member and its roles.',
   fields: (t) => ({
-    principal: t.string({ required: true }),
+    principal: t.string({
+      required: true,
+      description: 'An email, a subject, or `*` for every authenticated principal.',
+    }),
     roles: t.field({ type: [WorkspaceRoleEnum], description: 'Editor when not given.' }),
   }),
 });
@@ -51,7 +72,7 @@ builder.queryField('workspaceMembers', (t) =>
   t.field({
     type: [WorkspaceMemberRef],
     description: "The workspace's members and their roles.",
-    args: { workspace: t.arg.string({ required: true }) },
+    args: { workspace: t.arg.string({ required: true, description: WORKSPACE_ARG }) },
     authScopes: (_, { workspace }) => needs(workspace, 'members.read'),
     resolve: (_, { workspace }, { access }) => access.members.list(workspace),
   }),
@@ -60,13 +81,23 @@ builder.queryField('workspaceMembers', (t) =>
 builder.mutationField('addWorkspaceMember', (t) =>
   t.field({
     type: WorkspaceMemberRef,
+    description: 'Gives a principal roles in a workspace (Admin or PlatformAdmin); it applies at once.',
     errors: {
       types: [MemberAlreadyExistsError, InputValidationError, PermissionDeniedError],
-      dataField: { name: 'member' },
+      dataField: { name: 'member', description: 'The member as added.' },
+      ...resultTypes(
+        'The new member, or why not: it is one already, the input is invalid, or the caller may not manage members.',
+        'The member was added.',
+      ),
     },
     args: {
-      workspace: t.arg.string({ required: true, validate: { maxLength: MAX_WORKSPACE_NAME_LENGTH } }),
+      workspace: t.arg.string({
+        required: true,
+        validate: { maxLength: MAX_WORKSPACE_NAME_LENGTH },
+        description: WORKSPACE_ARG,
+      }),
       input: t.arg({
+        description: 'Who, and which roles.',
         type: WorkspaceMemberInput,
         required: true,
         validate: { schema: workspaceMemberInput },
@@ -88,12 +119,24 @@ builder.mutationField('replaceWorkspaceMemberRoles', (t) =>
     description: 'Replaces a member’s roles: roles it keeps keep their grant, new ones are granted now.',
     errors: {
       types: [MemberNotFoundError, LastAdminError, InputValidationError, PermissionDeniedError],
-      dataField: { name: 'member' },
+      dataField: { name: 'member', description: 'The member with its new roles.' },
+      ...resultTypes(
+        'The member with its new roles, or why not: no such member, it would leave no Admin, the roles are invalid, or the caller may not.',
+        'The roles were replaced.',
+      ),
     },
     args: {
-      workspace: t.arg.string({ required: true, validate: { maxLength: MAX_WORKSPACE_NAME_LENGTH } }),
-      principal: t.arg.string({ required: true }),
+      workspace: t.arg.string({
+        required: true,
+        validate: { maxLength: MAX_WORKSPACE_NAME_LENGTH },
+        description: WORKSPACE_ARG,
+      }),
+      principal: t.arg.string({
+        required: true,
+        description: 'The member, as `WorkspaceMember.principal` names it.',
+      }),
       roles: t.arg({
+        description: 'Every role it is to hold, at least one.',
         type: [WorkspaceRoleEnum],
         required: true,
         validate: { schema: workspaceMemberUpdate.shape.roles },
@@ -111,11 +154,18 @@ builder.mutationField('removeWorkspaceMember', (t) =>
     description: 'Takes every role of a member away; the result is what it held.',
     errors: {
       types: [MemberNotFoundError, LastAdminError, PermissionDeniedError],
-      dataField: { name: 'member' },
+      dataField: { name: 'member', description: 'The member as it was, with the roles it held.' },
+      ...resultTypes(
+        'The removed member, or why not: no such member, it is the last Admin, or the caller may not.',
+        'The member was removed.',
+      ),
     },
     args: {
-      workspace: t.arg.string({ required: true }),
-      principal: t.arg.string({ required: true }),
+      workspace: t.arg.string({ required: true, description: WORKSPACE_ARG }),
+      principal: t.arg.string({
+        required: true,
+        description: 'The member, as `WorkspaceMember.principal` names it.',
+      }),
     },
     authScopes: (_, { workspace }) => needs(workspace, 'members.write'),
     resolve: (_, { workspace, principal: member }, { access }) => access.members.remove(workspace, member),
