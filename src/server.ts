@@ -134,7 +134,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const metrics = gatewayMetrics(database, feed, executor);
-  const graphql = { jobs, feed, logWakeups, access, trustedDocuments: options.trustedDocuments };
+  const graphql = {
+    jobs,
+    ...artifacts,
+    feed,
+    logWakeups,
+    access,
+    trustedDocuments: options.trustedDocuments,
+  };
   const yoga = createGraphQLServer(graphql, [metrics.graphqlPlugin()]);
   const rest = getRequestListener(restApp(jobs, feed, access, artifacts).fetch);
   const ops = getRequestListener(

@@ -109,6 +109,8 @@ async function tunedServer(gateway: Gateway, options: GraphQLWebSocketOptions) {
     feed: gateway.feed,
     logWakeups: gateway.logWakeups,
     access: gateway.access,
+    tasks: gateway.tasks,
+    results: gateway.results,
   };
   const yoga = createGraphQLServer(deps);
   const server: Server = createServer((req, res) => void yoga(req, res));

@@ -1,4 +1,4 @@
-/** A page of jobs with their steps and history costs a constant number of SQL statements. */
+/** A page of jobs with their steps, tasks, results and history costs a constant number of SQL statements. */
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
@@ -24,6 +24,12 @@ const PAGE = /* GraphQL */ `
           steps {
             name
             status
+            tasks {
+              name
+            }
+          }
+          results {
+            name
           }
           events(first: 3) {
             totalCount
@@ -71,7 +77,8 @@ describe.each(databaseKinds)('query cost on $name', (kind) => {
     const few = await statementsFor(2);
     const many = await statementsFor(50);
     expect(many).toBe(few);
-    // jobs + count + steps + events + the events' jobs (+ their steps): a handful, not 50 of anything.
-    expect(many).toBeLessThanOrEqual(6);
+    // jobs + count + steps + events + the events' jobs (+ their steps) + tasks + results: a
+    // handful, not 50 of anything.
+    expect(many).toBeLessThanOrEqual(8);
   });
 });

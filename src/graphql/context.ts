@@ -4,6 +4,8 @@ import type { StatusEventFeed } from '../events/feed.js';
 import type { LogWakeups } from '../events/log-wakeups.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 import type { JobsService } from '../jobs/service.js';
+import type { JobResults } from '../jobs/results.js';
+import type { JobTasks } from '../jobs/tasks.js';
 import { LiveAccess } from '../access/live.js';
 
 /** What the GraphQL doors are built from. */
@@ -13,6 +15,9 @@ export interface GraphQLDeps {
   /** Wakes followers of job logs when lines are stored (jobLogs). */
   logWakeups: LogWakeups;
   access: AccessControl;
+  /** Steps' tasks and jobs' results. */
+  tasks: JobTasks;
+  results: JobResults;
   /** Which documents may run (off when not given). */
   trustedDocuments?: TrustedDocuments;
 }
@@ -22,6 +27,8 @@ export interface GraphQLContext {
   feed: StatusEventFeed;
   logWakeups: LogWakeups;
   access: AccessControl;
+  tasks: JobTasks;
+  results: JobResults;
   /** Who is calling: from the request's `Authorization` header or the connection's `connection_init`. */
   principal: Principal;
   /** Re-checks open subscriptions' right to read while they run. */
@@ -40,6 +47,8 @@ export function createContext(deps: GraphQLDeps, principal: Principal = ANONYMOU
     feed: deps.feed,
     logWakeups: deps.logWakeups,
     access: deps.access,
+    tasks: deps.tasks,
+    results: deps.results,
     principal,
     live: LiveAccess.of(deps.access),
   };

@@ -14,7 +14,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import {
   JobNotFoundError,
@@ -105,6 +105,22 @@ export class JobResults {
       .where(and(eq(jobResults.jobId, job.id), eq(jobResults.name, name)));
     if (!row) throw new ResultNotFoundError(jobName, name);
     return { ...row, workspace, jobName };
+  }
+
+  /** The results of many jobs in one statement, newest first, by job id. */
+  async ofJobs(jobIds: readonly string[]): Promise<Map<string, ResultRecord[]>> {
+    const byJob = new Map<string, ResultRecord[]>();
+    if (jobIds.length === 0) return byJob;
+    const rows = await this.db
+      .select({ result: jobResults, workspace: jobs.workspace, jobName: jobs.name })
+      .from(jobResults)
+      .innerJoin(jobs, eq(jobs.id, jobResults.jobId))
+      .where(inArray(jobResults.jobId, [...jobIds]))
+      .orderBy(desc(jobResults.createdAt), asc(jobResults.name));
+    for (const { result, workspace, jobName } of rows) {
+      byJob.set(result.jobId, [...(byJob.get(result.jobId) ?? []), { ...result, workspace, jobName }]);
+    }
+    return byJob;
   }
 
   /** The file of a result stored here; a result that only points elsewhere has none. */

@@ -107,11 +107,14 @@ export function taskResponse(task: JobStepTaskRow, workspace: string): PlatformJ
   };
 }
 
+/** Where a stored result's file is downloaded from on this gateway (REST's `download_url`, GraphQL's `downloadUrl`). */
+export const resultDownloadPath = (result: Pick<ResultRecord, 'workspace' | 'jobName' | 'name'>) =>
+  `${JOBS_API_ROOT}/workspaces/${encodeURIComponent(result.workspace)}/jobs/${encodeURIComponent(
+    result.jobName,
+  )}/results/${encodeURIComponent(result.name)}/download`;
+
 /** `PlatformJobResultResponse`; a stored file's `download_url` is this gateway's path. */
 export function resultResponse(result: ResultRecord): PlatformJobResult {
-  const path = `${JOBS_API_ROOT}/workspaces/${encodeURIComponent(result.workspace)}/jobs/${encodeURIComponent(
-    result.jobName,
-  )}/results/${encodeURIComponent(result.name)}`;
   return {
     name: result.name,
     job: result.jobName,
@@ -122,7 +125,7 @@ export function resultResponse(result: ResultRecord): PlatformJobResult {
     artifact_storage_type: result.artifactStorageType,
     ...(result.file !== null
       ? {
-          download_url: `${path}/download`,
+          download_url: resultDownloadPath(result),
           ...(result.size !== null ? { size: result.size } : {}),
           ...(result.contentType !== null ? { content_type: result.contentType } : {}),
         }

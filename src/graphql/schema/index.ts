@@ -8,6 +8,7 @@ import './job.js';
 import './job-mutations.js';
 import './job-status-event.js';
 import './job-logs.js';
+import './job-artifacts.js';
 import './members.js';
 import './node.js';
 
