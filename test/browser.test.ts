@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { servePage } from '../examples/web/build.js';
+import { readManifest, TrustedDocuments } from '../src/graphql/trusted-documents.js';
 import { ARTIFACTS, ensureChromium } from './support/browser.js';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps } from './support/fixtures.js';
@@ -15,9 +17,10 @@ import { http, JOBS, startGateway, type RunningGateway } from './support/gateway
 
 const jobs = `${JOBS}/workspaces/default/jobs`;
 /** The page's persisted-documents manifest: hash → document. */
-const manifest: Record<string, string> = JSON.parse(
-  readFileSync(new URL('../examples/web/src/gql/persisted-documents.json', import.meta.url), 'utf8'),
+const MANIFEST_PATH = fileURLToPath(
+  new URL('../examples/web/src/gql/persisted-documents.json', import.meta.url),
 );
+const manifest: Record<string, string> = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8'));
 
 let unavailable: string | undefined;
 let browser: Browser | undefined;
@@ -129,6 +132,42 @@ describe.each(databaseKinds)('in a browser, on $name', (kind) => {
     expect(body.variables).toEqual({ workspace: 'default' });
     expect(manifest[body.extensions.persistedQuery.sha256Hash]).toMatch(/^query WorkspaceJobs\(/);
   });
+
+  it('works against a gateway that runs trusted documents only, by hash over HTTP and graphql-ws', async (ctx) => {
+    needsBrowser(ctx);
+    // A gateway of its own (on PGlite, its own database too) refusing any document that is not in
+    // the page's manifest; REST is not GraphQL, so the jobs are made and moved through it as usual.
+    const strict = await startGateway({
+      ...database.options,
+      corsOrigins: [site!.url],
+      executor: false,
+      trustedDocuments: new TrustedDocuments('only', readManifest(MANIFEST_PATH)),
+    });
+    const strictJobs = `${JOBS}/workspaces/trusted/jobs`;
+    const strictStep = (status: string) =>
+      http(strict.url, 'PATCH', `${strictJobs}/strict/steps/step-a/status`, { status });
+    try {
+      expect((await http(strict.url, 'POST', strictJobs, jobWithSteps('strict'))).status).toBe(201);
+      expect((await strictStep('active')).status).toBe(200);
+      const at = (documents: string) =>
+        `${site!.url}/?gateway=${encodeURIComponent(strict.url)}&workspace=trusted${documents}`;
+
+      // Sent as text, the page's list is refused: nothing runs.
+      await page.goto(at(''));
+      await shows('#summary', /^Could not list the jobs/);
+
+      await page.goto(at('&documents=hash'));
+      await shows('tr[data-job="strict"] .status', 'ACTIVE');
+      await page.locator('tr[data-job="strict"] button', { hasText: 'Pause' }).click();
+      await shows('#result[data-kind="PauseJobSuccess"]', 'Pause requested: strict is PAUSING.');
+      await shows('#live-status', 'PAUSING');
+      expect((await strictStep('paused')).status).toBe(200);
+      await shows('#live-events li', /^PAUSING → PAUSED at /);
+      await screenshot(`${kind.name}-trusted-documents-only`);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
 
   it('opens GraphiQL at /graphql and runs a query', async (ctx) => {
     needsBrowser(ctx);
