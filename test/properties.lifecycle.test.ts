@@ -168,7 +168,7 @@ const JOBS_AS_SEEN = /* GraphQL */ `
   query Seen($workspace: String!) {
     jobs(workspace: $workspace, first: 100) {
       nodes {
-        id
+        jobId
         status
         steps {
           name
@@ -189,18 +189,18 @@ const JOBS_AS_SEEN = /* GraphQL */ `
 async function checkApiAgrees(base: string, workspace: string, state: WorkspaceState) {
   const seen = await gql<any>(base, JOBS_AS_SEEN, { workspace });
   const nodes: any[] = seen.data.jobs.nodes;
-  expect(nodes.map((n) => n.id).sort()).toEqual(state.jobs.map((j) => j.id).sort());
+  expect(nodes.map((n) => n.jobId).sort()).toEqual(state.jobs.map((j) => j.id).sort());
   for (const node of nodes) {
-    const events = state.events.filter((e) => e.jobId === node.id);
+    const events = state.events.filter((e) => e.jobId === node.jobId);
     expect(node.events.nodes).toEqual(
       events.map((e) => ({
         status: e.status.toUpperCase(),
         previousStatus: e.previousStatus?.toUpperCase() ?? null,
       })),
     );
-    const steps = state.steps.filter((s) => s.jobId === node.id);
+    const steps = state.steps.filter((s) => s.jobId === node.jobId);
     expect(node.steps).toEqual(steps.map((s) => ({ name: s.name, status: s.status.toUpperCase() })));
-    const name = state.jobs.find((j) => j.id === node.id)!.name;
+    const name = state.jobs.find((j) => j.id === node.jobId)!.name;
     const tree = await http(base, 'GET', `${JOBS}/workspaces/${workspace}/jobs/${name}/status`);
     expect(tree.status).toBe(200);
     expect({ status: tree.body.status, steps: tree.body.steps.map((s: any) => s.status) }).toEqual({
