@@ -18,6 +18,7 @@ import { startOidcIssuer } from '../test/support/oidc-issuer.js';
 import { JobPool, runLoad } from './load.js';
 import { checkBarePauseParity } from './parity.js';
 import {
+  cpuSeconds,
   gatewayCommand,
   residentMemory,
   sampleMemory,
@@ -26,7 +27,7 @@ import {
   stopProcess,
   type ServerProcess,
 } from './processes.js';
-import { describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
+import { cpuPerResponse, describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
 import { PAGE_SIZE, REFERENCE, scenarios, WORKSPACE, type Scenario } from './scenarios.js';
 import { Teardown } from './teardown.js';
 
@@ -144,22 +145,25 @@ async function measure(servers: Record<Scenario['server'], AuthorizedServer | un
   for (const scenario of chosen) {
     const { server, headers } = servers[scenario.server]!;
     const rss = sampleMemory(gateway.pid);
+    const cpuBefore = cpuSeconds(server.pid);
     const result = await runLoad(server.url, scenario, pool, {
       connections,
       duration,
       freshJobs: jobsPerScenario,
       headers,
     });
+    const serverCpuSeconds = cpuSeconds(server.pid) - cpuBefore;
     const scenarioPeak = rss.stop();
     if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`the ${scenario.server} server died during "${scenario.label}"`);
     }
-    rows.push({ scenario, result });
+    rows.push({ scenario, result, serverCpuSeconds });
     const ranOut = result.ranOutOfJobs ? ' (ran out of fresh jobs: raise --jobs)' : '';
     log(
       `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
-        `p99 ${result.p99} ms, ${result.errors} errors${ranOut}`,
+        `p99 ${result.p99} ms, ${result.errors} errors${ranOut}, ` +
+        `${cpuPerResponse(serverCpuSeconds, result.responses)} ms of server CPU per response`,
     );
     for (const sample of result.errorSamples) log(`  wrong answer: ${sample}`);
   }

@@ -26,7 +26,16 @@ export function describeMachine(postgresVersion: string): Machine {
 export interface ScenarioRow {
   scenario: Scenario;
   result: LoadResult;
+  /** CPU the answering server's process used during the scenario. */
+  serverCpuSeconds: number;
 }
+
+/**
+ * Milliseconds of the answering server's CPU per response: what a request costs that server, which
+ * other work on a shared machine disturbs far less than it disturbs the rate.
+ */
+export const cpuPerResponse = (cpuSeconds: number, responses: number) =>
+  responses > 0 ? ((cpuSeconds * 1000) / responses).toFixed(2) : '–';
 
 /** What bench/subscribers.ts prints. */
 export interface SubscriberReport {
@@ -78,12 +87,13 @@ export function renderReport(report: Report): string {
       `the first scenario; each pause addresses a different job in \`created\`. Gateway run as ` +
       `\`node ${report.gatewayCommand}\`.`,
     '',
-    '| scenario | req/s | p50 | p99 | errors | ratio to bare pause |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map(({ scenario, result }) => {
+    '| scenario | req/s | p50 | p99 | errors | ratio to bare pause | server CPU per response |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(({ scenario, result, serverCpuSeconds }) => {
       const ratio = reference ? (result.requestsPerSecond / reference).toFixed(2) : '–';
       const errors = count(result.errors) + (result.ranOutOfJobs ? ' (ran out of fresh jobs)' : '');
-      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} |`;
+      const cpu = cpuPerResponse(serverCpuSeconds, result.responses);
+      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} | ${cpu} ms |`;
     }),
     '',
     `Gateway memory (RSS): ${mb(memory.atStart)} once started; ${mb(memory.afterSeeding)} right after ` +
