@@ -1,6 +1,7 @@
 /** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { runPrepared, type Database } from '../db/client.js';
+import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 import {
   JOB_LIST_FILTER_FIELDS,
@@ -38,6 +39,20 @@ export async function findJob(
     .where(and(eq(jobs.workspace, workspace), eq(jobs.name, name)));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   return row;
+}
+
+const JOB_WITH_STEPS = `select ${JOB_WITH_STEP_COLUMNS}
+  from jobs join job_steps on job_steps.job_id = jobs.id
+  where jobs.workspace = $1::text and jobs.name = $2::text
+  order by job_steps.position`;
+
+/** The job and its steps in one prepared statement (the most frequent read: every GET of a job). */
+export async function findJobWithSteps(
+  db: Database,
+  workspace: string,
+  name: string,
+): Promise<JobRecord | undefined> {
+  return jobRecordFromRows(await runPrepared(db, JOB_WITH_STEPS, [workspace, name]));
 }
 
 /**

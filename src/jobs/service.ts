@@ -99,9 +99,7 @@ export class JobsService {
   }
 
   async get(workspace: string, name: string): Promise<JobRecord> {
-    const job = await repo.findJob(this.db, workspace, name);
-    if (!job) throw new JobNotFoundError(workspace, name);
-    const [record] = await repo.withSteps(this.db, [job]);
+    const record = await repo.findJobWithSteps(this.db, workspace, name);
     if (!record) throw new JobNotFoundError(workspace, name);
     return record;
   }
