@@ -4,11 +4,11 @@
  * documentation (`/openapi.json`, `/docs`), generated from the routes themselves.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
 import { authenticate, type AccessEnv } from './access.js';
+import { restBodyLimit } from './body.js';
 import { AUTH_API_ROOT, discoveryRoutes } from './discovery.js';
 import { recordRoute } from '../observability/rest-route.js';
 import { restError } from './errors.js';
@@ -19,7 +19,6 @@ import { ENTITIES_API_ROOT, memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { JOBS_API_ROOT } from './operations.js';
 import { referencePage } from './reference-page.js';
-import { MAX_BODY_BYTES } from '../support/request-limits.js';
 
 export { AUTH_API_ROOT, ENTITIES_API_ROOT, JOBS_API_ROOT };
 
@@ -33,17 +32,7 @@ export function restApp(
 ): OpenAPIHono<AccessEnv> {
   const app = new OpenAPIHono<AccessEnv>();
   app.use('*', recordRoute);
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // The unread rest of the body is still on the socket: close it rather than reuse it.
-      onError: (c) =>
-        c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413, {
-          connection: 'close',
-        }),
-    }),
-  );
+  app.use('*', restBodyLimit);
 
   // Every request to a secured API names its caller; each route then authorizes its operation.
   for (const root of [JOBS_API_ROOT, ENTITIES_API_ROOT]) app.use(`${root}/*`, authenticate(access));
