@@ -1,4 +1,6 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
+import { AsyncResource } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskWithRequestId, operationNamePlugin, yogaLogger } from '../observability/graphql.js';
 import { authenticateRequest } from './access-errors.js';
@@ -6,6 +8,7 @@ import { createContext, type GraphQLContext, type GraphQLDeps } from './context.
 import { serviceUnavailableStatus } from './error-mask.js';
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
+import { MAX_BODY_BYTES } from '../support/request-limits.js';
 
 const GRAPHIQL_DEFAULT_QUERY = `# The jobs of a workspace; try pauseJob, or subscribe to jobStatus.
 query Jobs {
@@ -42,4 +45,33 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
     context: async ({ request }) => createContext(deps, await authenticateRequest(deps.access, request)),
     plugins: [...yogaLimitPlugins, operationNamePlugin, serviceUnavailableStatus, ...plugins],
   });
+}
+
+/**
+ * Serves `yoga` on Node's request and response. A body with a Content-Length within the limit is
+ * read from the socket first and handed to Yoga as bytes: given the request stream instead, Yoga
+ * pipes it through web streams (a TransformStream per request), which cost more than the rest
+ * of a small mutation's HTTP handling. Any other body (none, chunked, over the limit) goes to Yoga
+ * as it is, whose limits answer it (411, 413).
+ */
+export function serveGraphQL(yoga: GraphQLServer) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!(length > 0 && length <= MAX_BODY_BYTES) || req.headers['transfer-encoding'] !== undefined) {
+      return void yoga(req, res);
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The socket's events run outside this request's context (its id on log lines and masked errors).
+    req.once(
+      'end',
+      AsyncResource.bind(() => {
+        // Yoga takes a `body` already read (Buffer is a Uint8Array) as the request's body.
+        (req as IncomingMessage & { body?: Buffer }).body = Buffer.concat(chunks);
+        void yoga(req, res);
+      }),
+    );
+    // The client went away mid-body: there is no one to answer.
+    req.once('error', () => res.destroy());
+  };
 }
