@@ -98,6 +98,9 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
+// Access control's cost is measured as a pair, on two processes started alike: either row brings the other.
+const ACCESS_PAIR = ['rest-pause-open', 'rest-pause-auth'];
+if (selected.some((id) => ACCESS_PAIR.includes(id))) selected.push(...ACCESS_PAIR);
 const chosen = scenarios.filter((s) => selected.includes(s.id));
 
 const log = (line: string) => console.error(line);
@@ -225,26 +228,38 @@ async function main() {
     await sql`checkpoint`;
     const [{ jobs: jobsAtStart }] = await sql`select count(*)::int as jobs from jobs`;
 
-    // The same pause with access control on: a second gateway process that checks a bearer token
-    // (RS256, from a local OIDC issuer) and the caller's role in the workspace on every request.
+    // Access control's cost: the same pause on two more gateway processes, one checking a bearer
+    // token (RS256, from a local OIDC issuer) and the caller's role on every request, the other
+    // not. Both are started the same way after seeding and get the same warm-up (JIT, connection
+    // pool, roles cache), so the pair differs by the checks alone; the seeding gateway would be
+    // warmer than either.
+    let open: AuthorizedServer | undefined;
     let authorized: AuthorizedServer | undefined;
     if (chosen.some((s) => s.server === 'gateway-auth')) {
       const issuer = await startOidcIssuer();
       teardown.add('stop the token issuer', () => issuer.close());
-      const checking = await startGateway(url, issuer.environment({ NMP_AUTH_DEFAULT_WORKSPACE: WORKSPACE }));
+      const env = issuer.environment({ NMP_AUTH_DEFAULT_WORKSPACE: WORKSPACE });
+      const [plain, checking] = await Promise.all([startGateway(url), startGateway(url, env)]);
+      teardown.add('stop the gateway without access control', () => plain.stop());
       teardown.add('stop the gateway with access control', () => checking.stop());
       // `*` is an Editor in the default workspace: the role comes from the bindings, as for any member.
       const token = await issuer.mint({ email: 'bench@example.com', scope: 'jobs:write' });
+      open = { server: plain };
       authorized = { server: checking, headers: { authorization: `Bearer ${token}` } };
-      // The other gateway is warm from seeding; this one gets as long of reads (JIT, connection
-      // pool, roles cache), or the row would measure a cold start rather than the checks.
       const warmUp = scenarios.find((s) => s.id === 'rest-get')!;
-      await runLoad(checking.url, warmUp, pool, { connections, duration: WARM_UP_SECONDS, ...authorized });
-      log(`Warmed the gateway with access control up for ${WARM_UP_SECONDS} s.`);
+      for (const side of [open, authorized]) {
+        await runLoad(side.server.url, warmUp, pool, { connections, duration: WARM_UP_SECONDS, ...side });
+      }
+      log(`Warmed both access-control gateways up alike (${WARM_UP_SECONDS} s of reads each).`);
     }
 
     const { rows, peak } = await measure(
-      { gateway: { server: gateway }, bare: { server: bare }, 'gateway-auth': authorized },
+      {
+        gateway: { server: gateway },
+        bare: { server: bare },
+        'gateway-open': open,
+        'gateway-auth': authorized,
+      },
       pool,
     );
     const memory = {

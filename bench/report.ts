@@ -72,6 +72,22 @@ export interface Report {
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
+/** What access control costs: the pause with it on against the same pause on a process started alike. */
+function accessCost(rows: ScenarioRow[]): string[] {
+  const open = rows.find((r) => r.scenario.id === 'rest-pause-open');
+  const checked = rows.find((r) => r.scenario.id === 'rest-pause-auth');
+  if (!open || !checked) return [];
+  const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const rate = 1 - checked.result.requestsPerSecond / open.result.requestsPerSecond;
+  const cpu = (r: ScenarioRow) => r.serverCpuSeconds / Math.max(1, r.result.responses);
+  const cpuCost = cpu(checked) / cpu(open) - 1;
+  return [
+    '',
+    `Access control's cost (the two pause rows on processes started and warmed alike): ` +
+      `${percent(rate)} of the rate, ${percent(cpuCost)} more gateway CPU per response (target: under 10 %).`,
+  ];
+}
+
 export function renderReport(report: Report): string {
   const { machine, rows, memory } = report;
   const reference = rows.find((r) => r.scenario.id === report.referenceId)?.result.requestsPerSecond;
@@ -95,6 +111,7 @@ export function renderReport(report: Report): string {
       const cpu = cpuPerResponse(serverCpuSeconds, result.responses);
       return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} | ${cpu} ms |`;
     }),
+    ...accessCost(rows),
     '',
     `Gateway memory (RSS): ${mb(memory.atStart)} once started; ${mb(memory.afterSeeding)} right after ` +
       `${count(report.jobsAtStart)} jobs were created (target: under 250 MB); peak ` +

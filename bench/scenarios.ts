@@ -21,8 +21,12 @@ export type JobSupply = 'fresh' | 'new' | 'any' | 'none';
 export interface Scenario {
   id: string;
   label: string;
-  /** `gateway-auth`: a second gateway process on the same database, with access control on. */
-  server: 'gateway' | 'bare' | 'gateway-auth';
+  /**
+   * `gateway`: the process that seeded the jobs. `gateway-open` and `gateway-auth`: two more
+   * processes on the same database, started and warmed up alike, with access control off and on:
+   * the pair that measures what access control costs.
+   */
+  server: 'gateway' | 'bare' | 'gateway-open' | 'gateway-auth';
   jobs: JobSupply;
   request(job: string): { method: 'GET' | 'POST'; path: string; body?: unknown };
   /** The status code every response must have. */
@@ -72,6 +76,16 @@ export const scenarios: Scenario[] = [
     id: 'rest-pause',
     label: 'REST pause',
     server: 'gateway',
+    jobs: 'fresh',
+    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
+    status: 200,
+    marker: '"status":"pausing"',
+    check: (body, job) => paused(body, job),
+  },
+  {
+    id: 'rest-pause-open',
+    label: 'REST pause, access control off (a process started as the next row’s)',
+    server: 'gateway-open',
     jobs: 'fresh',
     request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
     status: 200,
