@@ -61,6 +61,15 @@ const paused = (job: { name: string; status: string } | undefined, name: string,
 const fullPage = (jobs: { steps?: unknown[]; platform_spec?: { steps: unknown[] } }[] | undefined) =>
   jobs?.length === PAGE_SIZE && jobs.every((j) => (j.steps ?? j.platform_spec?.steps)?.length === 1);
 
+/** The REST pause, on whichever gateway process a row names. */
+const restPause: Pick<Scenario, 'jobs' | 'request' | 'status' | 'marker' | 'check'> = {
+  jobs: 'fresh',
+  request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
+  status: 200,
+  marker: '"status":"pausing"',
+  check: (body, job) => paused(body, job),
+};
+
 export const scenarios: Scenario[] = [
   {
     id: 'bare-pause',
@@ -76,31 +85,19 @@ export const scenarios: Scenario[] = [
     id: 'rest-pause',
     label: 'REST pause',
     server: 'gateway',
-    jobs: 'fresh',
-    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
-    status: 200,
-    marker: '"status":"pausing"',
-    check: (body, job) => paused(body, job),
+    ...restPause,
   },
   {
     id: 'rest-pause-open',
     label: 'REST pause, access control off (a process started as the next row’s)',
     server: 'gateway-open',
-    jobs: 'fresh',
-    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
-    status: 200,
-    marker: '"status":"pausing"',
-    check: (body, job) => paused(body, job),
+    ...restPause,
   },
   {
     id: 'rest-pause-auth',
     label: 'REST pause, access control on (a bearer token, an Editor)',
     server: 'gateway-auth',
-    jobs: 'fresh',
-    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
-    status: 200,
-    marker: '"status":"pausing"',
-    check: (body, job) => paused(body, job),
+    ...restPause,
   },
   {
     id: 'graphql-pause',
