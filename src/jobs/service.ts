@@ -82,18 +82,10 @@ export class JobsService {
       createdAt: now,
       updatedAt: now,
     }));
-    await this.db.transaction(async (tx) => {
-      if (!(await repo.insertJob(tx, job, steps))) {
-        throw new JobAlreadyExistsError(workspace, job.name);
-      }
-      await repo.appendStatusEvent(tx, {
-        job,
-        previousStatus: null,
-        status: 'created',
-        occurredAt: now,
-        actor,
-      });
-    });
+    // The job, its steps and its `created` event, in one statement.
+    if (!(await repo.createJob(this.db, job, steps, actor))) {
+      throw new JobAlreadyExistsError(workspace, job.name);
+    }
     this.onStatusCommitted();
     return { ...job, steps };
   }
