@@ -34,7 +34,7 @@ import { Teardown } from './teardown.js';
 const USAGE = `npm run bench -- [flags]
   --connections N          concurrent connections per scenario (50)
   --duration S             seconds per scenario (10)
-  --jobs N                 fresh jobs set aside for each pause scenario (2,500 per second of --duration)
+  --jobs N                 fresh jobs set aside for each pause scenario (5,000 per second of --duration)
   --total-jobs N           jobs created through REST before the scenarios, at least (100000)
   --only ID,ID             run only these scenarios: ${scenarios.map((s) => s.id).join(', ')}
   --subscribers N          graphql-ws subscribers in the realtime benchmark (10000; 0 skips it)
@@ -85,7 +85,7 @@ function wholeNumber(flag: string, value: string | undefined, min = 1): number {
 
 const connections = wholeNumber('connections', flags.connections);
 const duration = wholeNumber('duration', flags.duration);
-const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 2_500));
+const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 5_000));
 const totalJobs = wholeNumber('total-jobs', flags['total-jobs'], 0);
 const subscribers = wholeNumber('subscribers', flags.subscribers, 0);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
