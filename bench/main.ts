@@ -18,6 +18,7 @@ import { startOidcIssuer } from '../test/support/oidc-issuer.js';
 import { JobPool, runLoad } from './load.js';
 import { checkBarePauseParity } from './parity.js';
 import {
+  cpuSeconds,
   gatewayCommand,
   residentMemory,
   sampleMemory,
@@ -26,14 +27,14 @@ import {
   stopProcess,
   type ServerProcess,
 } from './processes.js';
-import { describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
+import { cpuPerResponse, describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
 import { PAGE_SIZE, REFERENCE, scenarios, WORKSPACE, type Scenario } from './scenarios.js';
 import { Teardown } from './teardown.js';
 
 const USAGE = `npm run bench -- [flags]
   --connections N          concurrent connections per scenario (50)
   --duration S             seconds per scenario (10)
-  --jobs N                 fresh jobs set aside for each pause scenario (2,500 per second of --duration)
+  --jobs N                 fresh jobs set aside for each pause scenario (5,000 per second of --duration)
   --total-jobs N           jobs created through REST before the scenarios, at least (100000)
   --only ID,ID             run only these scenarios: ${scenarios.map((s) => s.id).join(', ')}
   --subscribers N          graphql-ws subscribers in the realtime benchmark (10000; 0 skips it)
@@ -84,7 +85,7 @@ function wholeNumber(flag: string, value: string | undefined, min = 1): number {
 
 const connections = wholeNumber('connections', flags.connections);
 const duration = wholeNumber('duration', flags.duration);
-const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 2_500));
+const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 5_000));
 const totalJobs = wholeNumber('total-jobs', flags['total-jobs'], 0);
 const subscribers = wholeNumber('subscribers', flags.subscribers, 0);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -97,6 +98,9 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
+// Access control's cost is measured as a pair, on two processes started alike: either row brings the other.
+const ACCESS_PAIR = ['rest-pause-open', 'rest-pause-auth'];
+if (selected.some((id) => ACCESS_PAIR.includes(id))) selected.push(...ACCESS_PAIR);
 const chosen = scenarios.filter((s) => selected.includes(s.id));
 
 const log = (line: string) => console.error(line);
@@ -144,22 +148,25 @@ async function measure(servers: Record<Scenario['server'], AuthorizedServer | un
   for (const scenario of chosen) {
     const { server, headers } = servers[scenario.server]!;
     const rss = sampleMemory(gateway.pid);
+    const cpuBefore = cpuSeconds(server.pid);
     const result = await runLoad(server.url, scenario, pool, {
       connections,
       duration,
       freshJobs: jobsPerScenario,
       headers,
     });
+    const serverCpuSeconds = cpuSeconds(server.pid) - cpuBefore;
     const scenarioPeak = rss.stop();
     if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`the ${scenario.server} server died during "${scenario.label}"`);
     }
-    rows.push({ scenario, result });
+    rows.push({ scenario, result, serverCpuSeconds });
     const ranOut = result.ranOutOfJobs ? ' (ran out of fresh jobs: raise --jobs)' : '';
     log(
       `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
-        `p99 ${result.p99} ms, ${result.errors} errors${ranOut}`,
+        `p99 ${result.p99} ms, ${result.errors} errors${ranOut}, ` +
+        `${cpuPerResponse(serverCpuSeconds, result.responses)} ms of server CPU per response`,
     );
     for (const sample of result.errorSamples) log(`  wrong answer: ${sample}`);
   }
@@ -221,26 +228,38 @@ async function main() {
     await sql`checkpoint`;
     const [{ jobs: jobsAtStart }] = await sql`select count(*)::int as jobs from jobs`;
 
-    // The same pause with access control on: a second gateway process that checks a bearer token
-    // (RS256, from a local OIDC issuer) and the caller's role in the workspace on every request.
+    // Access control's cost: the same pause on two more gateway processes, one checking a bearer
+    // token (RS256, from a local OIDC issuer) and the caller's role on every request, the other
+    // not. Both are started the same way after seeding and get the same warm-up (JIT, connection
+    // pool, roles cache), so the pair differs by the checks alone; the seeding gateway would be
+    // warmer than either.
+    let open: AuthorizedServer | undefined;
     let authorized: AuthorizedServer | undefined;
     if (chosen.some((s) => s.server === 'gateway-auth')) {
       const issuer = await startOidcIssuer();
       teardown.add('stop the token issuer', () => issuer.close());
-      const checking = await startGateway(url, issuer.environment({ NMP_AUTH_DEFAULT_WORKSPACE: WORKSPACE }));
+      const env = issuer.environment({ NMP_AUTH_DEFAULT_WORKSPACE: WORKSPACE });
+      const [plain, checking] = await Promise.all([startGateway(url), startGateway(url, env)]);
+      teardown.add('stop the gateway without access control', () => plain.stop());
       teardown.add('stop the gateway with access control', () => checking.stop());
       // `*` is an Editor in the default workspace: the role comes from the bindings, as for any member.
       const token = await issuer.mint({ email: 'bench@example.com', scope: 'jobs:write' });
+      open = { server: plain };
       authorized = { server: checking, headers: { authorization: `Bearer ${token}` } };
-      // The other gateway is warm from seeding; this one gets as long of reads (JIT, connection
-      // pool, roles cache), or the row would measure a cold start rather than the checks.
       const warmUp = scenarios.find((s) => s.id === 'rest-get')!;
-      await runLoad(checking.url, warmUp, pool, { connections, duration: WARM_UP_SECONDS, ...authorized });
-      log(`Warmed the gateway with access control up for ${WARM_UP_SECONDS} s.`);
+      for (const side of [open, authorized]) {
+        await runLoad(side.server.url, warmUp, pool, { connections, duration: WARM_UP_SECONDS, ...side });
+      }
+      log(`Warmed both access-control gateways up alike (${WARM_UP_SECONDS} s of reads each).`);
     }
 
     const { rows, peak } = await measure(
-      { gateway: { server: gateway }, bare: { server: bare }, 'gateway-auth': authorized },
+      {
+        gateway: { server: gateway },
+        bare: { server: bare },
+        'gateway-open': open,
+        'gateway-auth': authorized,
+      },
       pool,
     );
     const memory = {

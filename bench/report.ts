@@ -26,7 +26,16 @@ export function describeMachine(postgresVersion: string): Machine {
 export interface ScenarioRow {
   scenario: Scenario;
   result: LoadResult;
+  /** CPU the answering server's process used during the scenario. */
+  serverCpuSeconds: number;
 }
+
+/**
+ * Milliseconds of the answering server's CPU per response: what a request costs that server, which
+ * other work on a shared machine disturbs far less than it disturbs the rate.
+ */
+export const cpuPerResponse = (cpuSeconds: number, responses: number) =>
+  responses > 0 ? ((cpuSeconds * 1000) / responses).toFixed(2) : '–';
 
 /** What bench/subscribers.ts prints. */
 export interface SubscriberReport {
@@ -63,6 +72,22 @@ export interface Report {
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
+/** What access control costs: the pause with it on against the same pause on a process started alike. */
+function accessCost(rows: ScenarioRow[]): string[] {
+  const open = rows.find((r) => r.scenario.id === 'rest-pause-open');
+  const checked = rows.find((r) => r.scenario.id === 'rest-pause-auth');
+  if (!open || !checked) return [];
+  const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const rate = 1 - checked.result.requestsPerSecond / open.result.requestsPerSecond;
+  const cpu = (r: ScenarioRow) => r.serverCpuSeconds / Math.max(1, r.result.responses);
+  const cpuCost = cpu(checked) / cpu(open) - 1;
+  return [
+    '',
+    `Access control's cost (the two pause rows on processes started and warmed alike): ` +
+      `${percent(rate)} of the rate, ${percent(cpuCost)} more gateway CPU per response (target: under 10 %).`,
+  ];
+}
+
 export function renderReport(report: Report): string {
   const { machine, rows, memory } = report;
   const reference = rows.find((r) => r.scenario.id === report.referenceId)?.result.requestsPerSecond;
@@ -78,13 +103,15 @@ export function renderReport(report: Report): string {
       `the first scenario; each pause addresses a different job in \`created\`. Gateway run as ` +
       `\`node ${report.gatewayCommand}\`.`,
     '',
-    '| scenario | req/s | p50 | p99 | errors | ratio to bare pause |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map(({ scenario, result }) => {
+    '| scenario | req/s | p50 | p99 | errors | ratio to bare pause | server CPU per response |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(({ scenario, result, serverCpuSeconds }) => {
       const ratio = reference ? (result.requestsPerSecond / reference).toFixed(2) : '–';
       const errors = count(result.errors) + (result.ranOutOfJobs ? ' (ran out of fresh jobs)' : '');
-      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} |`;
+      const cpu = cpuPerResponse(serverCpuSeconds, result.responses);
+      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} | ${cpu} ms |`;
     }),
+    ...accessCost(rows),
     '',
     `Gateway memory (RSS): ${mb(memory.atStart)} once started; ${mb(memory.afterSeeding)} right after ` +
       `${count(report.jobsAtStart)} jobs were created (target: under 250 MB); peak ` +

@@ -21,8 +21,12 @@ export type JobSupply = 'fresh' | 'new' | 'any' | 'none';
 export interface Scenario {
   id: string;
   label: string;
-  /** `gateway-auth`: a second gateway process on the same database, with access control on. */
-  server: 'gateway' | 'bare' | 'gateway-auth';
+  /**
+   * `gateway`: the process that seeded the jobs. `gateway-open` and `gateway-auth`: two more
+   * processes on the same database, started and warmed up alike, with access control off and on:
+   * the pair that measures what access control costs.
+   */
+  server: 'gateway' | 'bare' | 'gateway-open' | 'gateway-auth';
   jobs: JobSupply;
   request(job: string): { method: 'GET' | 'POST'; path: string; body?: unknown };
   /** The status code every response must have. */
@@ -57,6 +61,15 @@ const paused = (job: { name: string; status: string } | undefined, name: string,
 const fullPage = (jobs: { steps?: unknown[]; platform_spec?: { steps: unknown[] } }[] | undefined) =>
   jobs?.length === PAGE_SIZE && jobs.every((j) => (j.steps ?? j.platform_spec?.steps)?.length === 1);
 
+/** The REST pause, on whichever gateway process a row names. */
+const restPause: Pick<Scenario, 'jobs' | 'request' | 'status' | 'marker' | 'check'> = {
+  jobs: 'fresh',
+  request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
+  status: 200,
+  marker: '"status":"pausing"',
+  check: (body, job) => paused(body, job),
+};
+
 export const scenarios: Scenario[] = [
   {
     id: 'bare-pause',
@@ -72,21 +85,19 @@ export const scenarios: Scenario[] = [
     id: 'rest-pause',
     label: 'REST pause',
     server: 'gateway',
-    jobs: 'fresh',
-    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
-    status: 200,
-    marker: '"status":"pausing"',
-    check: (body, job) => paused(body, job),
+    ...restPause,
+  },
+  {
+    id: 'rest-pause-open',
+    label: 'REST pause, access control off (a process started as the next row’s)',
+    server: 'gateway-open',
+    ...restPause,
   },
   {
     id: 'rest-pause-auth',
     label: 'REST pause, access control on (a bearer token, an Editor)',
     server: 'gateway-auth',
-    jobs: 'fresh',
-    request: (job) => ({ method: 'POST', path: `${rest}/jobs/${job}/pause`, body: {} }),
-    status: 200,
-    marker: '"status":"pausing"',
-    check: (body, job) => paused(body, job),
+    ...restPause,
   },
   {
     id: 'graphql-pause',

@@ -24,7 +24,7 @@ import {
   type SubprocessExecutorOptions,
 } from './executor/subprocess.js';
 import { attachGraphQLWebSocket, GRAPHQL_PATH } from './graphql/ws.js';
-import { createGraphQLServer } from './graphql/yoga.js';
+import { createGraphQLServer, serveGraphQL } from './graphql/yoga.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { defaultExecutionProfiles } from './jobs/profiles.js';
@@ -154,7 +154,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Answered ahead of the doors and without auth, like the probes.
   const opsPaths = new Set(['/', ...PROBE_PATHS, METRICS_PATH]);
   const doors: Record<Door['kind'], Door> = {
-    graphql: { kind: 'graphql', handle: (req, res) => void yoga(req, res) },
+    graphql: { kind: 'graphql', handle: serveGraphQL(yoga) },
     ops: { kind: 'ops', handle: (req, res) => void ops(req, res) },
     rest: { kind: 'rest', handle: (req, res) => void rest(req, res) },
   };

@@ -92,6 +92,30 @@ describe.each(databaseKinds)('input the database cannot store, on $name', (kind)
       expect(await jobCount(ws)).toBe(0);
       expect((await http(suite.base, 'GET', '/healthz')).status).toBe(200);
     });
+
+    it('counts a chunked body (no Content-Length) as it arrives: 413 over 1 MiB, read as usual under it', async () => {
+      const ws = uniqueWorkspace();
+      const piece = ' '.repeat(256 * 1024);
+      const huge = await postChunked(suite.base, `${JOBS}/workspaces/${ws}/jobs`, [
+        '{"name": "chunked",',
+        ...Array.from({ length: 5 }, () => piece),
+        '"source": "t"}',
+      ]);
+      expect(huge.status).toBe(413);
+      expect(JSON.parse(huge.body)).toEqual({ detail: 'Request body is larger than 1048576 bytes.' });
+      expect(await jobCount(ws)).toBe(0);
+
+      const body = JSON.stringify(jobWithSteps('chunked'));
+      const created = await postChunked(suite.base, `${JOBS}/workspaces/${ws}/jobs`, [
+        body.slice(0, 10),
+        body.slice(10),
+      ]);
+      expect(created.status).toBe(201);
+      expect(JSON.parse(created.body)).toMatchObject({ name: 'chunked', status: 'created' });
+      const paused = await postChunked(suite.base, `${JOBS}/workspaces/${ws}/jobs/chunked/pause`, ['{', '}']);
+      expect(paused.status).toBe(200);
+      expect(JSON.parse(paused.body)).toMatchObject({ name: 'chunked', status: 'pausing' });
+    });
   });
 
   describe('GraphQL', () => {

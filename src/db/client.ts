@@ -72,6 +72,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefined;
 
+/** A row as the driver returns it: column names as the statement spells them, values not yet mapped. */
+export type DriverRow = Record<string, unknown>;
+
+type PreparedRunner = (text: string, params: readonly unknown[]) => Promise<DriverRow[]>;
+
+/** The prepared-statement runner of each database `openDatabase` opened. */
+const preparedRunners = new WeakMap<Database, PreparedRunner>();
+
+/**
+ * Runs a statement whose text is fixed (built once, at start-up) with `params`, outside any
+ * transaction (it is its own). On PostgreSQL it is a named prepared statement: parsed and
+ * described once per connection, then one Bind/Execute per call, where Drizzle's unnamed
+ * statements are parsed, described and planned every time. PGlite runs it as a parameterised
+ * query (it lives in this process; there is no round trip to save). Values come back as the
+ * driver reads them: map them with the columns' `mapFromDriverValue`.
+ */
+export function runPrepared(db: Database, text: string, params: readonly unknown[]): Promise<DriverRow[]> {
+  const run = preparedRunners.get(db);
+  if (!run) throw new Error('runPrepared needs a database opened by openDatabase, not a transaction.');
+  return run(text, params);
+}
+
 /**
  * How every postgres.js connection of the gateway behaves when the server goes away.
  * - `connect_timeout` (s): a server that does not answer counts as unavailable in time for a
@@ -104,9 +126,18 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
     connection: { application_name: applicationName },
   });
   const listener = new Listener(url);
+  const db = drizzlePostgres({ client: sql, logger });
+  preparedRunners.set(db, async (text, params) => {
+    logger?.logQuery(text, [...params]);
+    return [
+      ...(await sql.unsafe<DriverRow[]>(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      })),
+    ];
+  });
   return {
     kind: 'postgres',
-    db: drizzlePostgres({ client: sql, logger }),
+    db,
     channel: {
       listen: (channel, onNotify, onConnect) => listener.listen(channel, onNotify, onConnect),
       async notify(channel, payload = '') {
@@ -289,9 +320,14 @@ async function takePostgresLease(url: string): Promise<ProcessLease> {
 async function openPglite(dataDir: string, logger: QueryLogger): Promise<DatabaseHandle> {
   const client = new PGlite(dataDir);
   await client.waitReady;
+  const db = drizzlePglite({ client, logger }) as unknown as Database;
+  preparedRunners.set(db, async (text, params) => {
+    logger?.logQuery(text, [...params]);
+    return (await client.query<DriverRow>(text, [...params])).rows;
+  });
   return {
     kind: 'pglite',
-    db: drizzlePglite({ client, logger }) as unknown as Database,
+    db,
     async takeLease() {
       const id = `boot-${randomUUID()}`;
       return { id, isHeld: async (other) => other === id, release: async () => {} };

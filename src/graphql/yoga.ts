@@ -1,11 +1,16 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
+import { AsyncResource } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskWithRequestId, operationNamePlugin, yogaLogger } from '../observability/graphql.js';
+import { log } from '../observability/request-context.js';
 import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
 import { serviceUnavailableStatus } from './error-mask.js';
+import { mayRunLean, runLean } from './lean-post.js';
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
+import { MAX_BODY_BYTES } from '../support/request-limits.js';
 
 const GRAPHIQL_DEFAULT_QUERY = `# The jobs of a workspace; try pauseJob, or subscribe to jobStatus.
 query Jobs {
@@ -49,4 +54,46 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
       ...plugins,
     ],
   });
+}
+
+/**
+ * Serves `yoga` on Node's request and response. A body with a Content-Length within the limit is
+ * read from the socket first: a plain JSON query or mutation then runs on the lean path
+ * (lean-post.ts), and anything else goes to Yoga with the body as bytes (given the request stream
+ * instead, Yoga pipes it through web streams, a TransformStream per request). Any other body
+ * (none, chunked, over the limit) goes to Yoga as it is, whose limits answer it (411, 413).
+ */
+export function serveGraphQL(yoga: GraphQLServer) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!(length > 0 && length <= MAX_BODY_BYTES) || req.headers['transfer-encoding'] !== undefined) {
+      return void yoga(req, res);
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The socket's events run outside this request's context (its id on log lines and masked errors).
+    const lean = mayRunLean(req);
+    const toYoga = (body: Buffer) => {
+      // Yoga takes a `body` already read (Buffer is a Uint8Array) as the request's body.
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+      void yoga(req, res);
+    };
+    req.once(
+      'end',
+      AsyncResource.bind(() => {
+        const body = Buffer.concat(chunks);
+        if (!lean) return toYoga(body);
+        runLean(yoga, req, res, body).then(
+          (answered) => answered || toYoga(body),
+          (error: unknown) => {
+            log().error({ err: error }, 'Unexpected error answering a GraphQL request');
+            if (!res.headersSent) res.writeHead(500);
+            res.end();
+          },
+        );
+      }),
+    );
+    // The client went away mid-body: there is no one to answer.
+    req.once('error', () => res.destroy());
+  };
 }

@@ -1,6 +1,7 @@
 /** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { runPrepared, type Database } from '../db/client.js';
+import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 import {
   JOB_LIST_FILTER_FIELDS,
@@ -38,6 +39,20 @@ export async function findJob(
     .where(and(eq(jobs.workspace, workspace), eq(jobs.name, name)));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   return row;
+}
+
+const JOB_WITH_STEPS = `select ${JOB_WITH_STEP_COLUMNS}
+  from jobs join job_steps on job_steps.job_id = jobs.id
+  where jobs.workspace = $1::text and jobs.name = $2::text
+  order by job_steps.position`;
+
+/** The job and its steps in one prepared statement (the most frequent read: every GET of a job). */
+export async function findJobWithSteps(
+  db: Database,
+  workspace: string,
+  name: string,
+): Promise<JobRecord | undefined> {
+  return jobRecordFromRows(await runPrepared(db, JOB_WITH_STEPS, [workspace, name]));
 }
 
 /**
@@ -147,16 +162,77 @@ export async function withSteps(db: Database, rows: JobRow[]): Promise<JobRecord
   return rows.map((row) => ({ ...row, steps: steps.get(row.id)! }));
 }
 
-/** Inserts a job unless its name is taken; returns false when it is. */
-export async function insertJob(db: Database, job: JobRow, steps: JobStepRow[]): Promise<boolean> {
-  const inserted = await db
-    .insert(jobs)
-    .values(job)
-    .onConflictDoNothing({ target: [jobs.workspace, jobs.name] })
-    .returning({ id: jobs.id });
-  if (inserted.length === 0) return false;
-  await db.insert(jobSteps).values(steps);
-  return true;
+/**
+ * A new job, its steps and its first status event in one prepared statement (one round trip, its
+ * own transaction); nothing is written when the name is taken. Returns false then.
+ */
+const CREATE_JOB = `with new_job as (
+  insert into jobs (id, workspace, name, attempt_id, project, description, source, spec, status,
+    status_details, error_details, ownership, custom_fields, created_at, updated_at)
+  values ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::json, $9::text,
+    $10::json, $11::json, $12::json, $13::json, $14::timestamptz, $15::timestamptz)
+  on conflict (workspace, name) do nothing
+  returning id, workspace, name, status
+),
+new_steps as (
+  insert into job_steps (id, job_id, position, name, executor, environment, config, lifecycle, status,
+    status_details, error_details, created_at, updated_at)
+  select s.id, new_job.id, s.position, s.name, s.executor, s.environment, s.config, s.lifecycle, s.status,
+    s.status_details, s.error_details, s.created_at, s.updated_at
+  from new_job, json_to_recordset($16::json) as s(id text, position int, name text, executor json,
+    environment json, config json, lifecycle json, status text, status_details json, error_details json,
+    created_at timestamptz, updated_at timestamptz)
+),
+event as (
+  insert into job_status_events (job_id, workspace, job_name, status, previous_status, occurred_at, actor)
+  select id, workspace, name, status, null, $14::timestamptz, $17::text from new_job
+)
+select count(*)::int as created from new_job`;
+
+const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
+/** Creates a job with its steps and its `created` event, unless its name is taken (false then). */
+export async function createJob(
+  db: Database,
+  job: JobRow,
+  steps: JobStepRow[],
+  actor: string | null,
+): Promise<boolean> {
+  const [row] = await runPrepared(db, CREATE_JOB, [
+    job.id,
+    job.workspace,
+    job.name,
+    job.attemptId,
+    job.project,
+    job.description,
+    job.source,
+    json(job.spec),
+    job.status,
+    json(job.statusDetails),
+    json(job.errorDetails),
+    json(job.ownership),
+    json(job.customFields),
+    job.createdAt.toISOString(),
+    job.updatedAt.toISOString(),
+    JSON.stringify(
+      steps.map((step) => ({
+        id: step.id,
+        position: step.position,
+        name: step.name,
+        executor: step.executor,
+        environment: step.environment,
+        config: step.config,
+        lifecycle: step.lifecycle,
+        status: step.status,
+        status_details: step.statusDetails,
+        error_details: step.errorDetails,
+        created_at: step.createdAt.toISOString(),
+        updated_at: step.updatedAt.toISOString(),
+      })),
+    ),
+    actor,
+  ]);
+  return row?.created === 1;
 }
 
 export async function deleteJob(db: Database, id: string): Promise<void> {
@@ -175,10 +251,6 @@ const insertStatusEvent = (db: Database, event: StatusEventValues) =>
     occurredAt: event.occurredAt,
     actor: event.actor,
   });
-
-export async function appendStatusEvent(db: Database, event: StatusEventValues): Promise<void> {
-  await insertStatusEvent(db, event);
-}
 
 export interface JobListQuery {
   filter: JobListFilter;

@@ -3,6 +3,7 @@
  * Each status change is one transaction that locks the job row, applies the lifecycle rules,
  * writes the steps and the job, and appends a status event.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '../db/client.js';
 import type { JobLogRow, JobRow, JobStepRow, NewJobLogRow } from './tables.js';
 import {
@@ -24,9 +25,9 @@ import {
   isTerminal,
   pauseRefusal,
   stepStatusesAfter,
-  type JobAction,
   type JobStatus,
 } from './lifecycle.js';
+import { runAction, type StatusAction } from './action-statement.js';
 import * as logs from './logs.js';
 import type { ExecutionProfile } from './profiles.js';
 import * as repo from './repository.js';
@@ -87,26 +88,16 @@ export class JobsService {
       createdAt: now,
       updatedAt: now,
     }));
-    await this.db.transaction(async (tx) => {
-      if (!(await repo.insertJob(tx, job, steps))) {
-        throw new JobAlreadyExistsError(workspace, job.name);
-      }
-      await repo.appendStatusEvent(tx, {
-        job,
-        previousStatus: null,
-        status: 'created',
-        occurredAt: now,
-        actor,
-      });
-    });
+    // The job, its steps and its `created` event, in one statement.
+    if (!(await repo.createJob(this.db, job, steps, actor))) {
+      throw new JobAlreadyExistsError(workspace, job.name);
+    }
     this.onStatusCommitted();
     return { ...job, steps };
   }
 
   async get(workspace: string, name: string): Promise<JobRecord> {
-    const job = await repo.findJob(this.db, workspace, name);
-    if (!job) throw new JobNotFoundError(workspace, name);
-    const [record] = await repo.withSteps(this.db, [job]);
+    const record = await repo.findJobWithSteps(this.db, workspace, name);
     if (!record) throw new JobNotFoundError(workspace, name);
     return record;
   }
@@ -308,51 +299,56 @@ export class JobsService {
     return { ...step, attemptId };
   }
 
+  /**
+   * One statement decides and writes the change (action-statement.ts); the lifecycle's functions
+   * then say what it decided, from the job as it was locked: the error to answer, or the job after
+   * the change. Both come from the same rules, so they agree; a disagreement is a bug, not a user
+   * error, and is reported as one.
+   */
   private async applyAction(
-    action: Exclude<JobAction, 'delete'>,
+    action: StatusAction,
     workspace: string,
     name: string,
     actor: Actor,
   ): Promise<JobRecord> {
-    const { record, changed } = await this.db.transaction(async (tx) => {
-      const record = await repo.lockJob(tx, workspace, name);
-      if (!record) throw new JobNotFoundError(workspace, name);
-      const job = record;
-      const outcome = actionTable[action][job.status];
-      if (outcome.kind === 'conflict') {
-        throw new JobStateConflictError(action, name, job.status, outcome.reason);
-      }
-      if (outcome.kind !== 'transition') return { record, changed: false };
+    const now = new Date();
+    const result = await runAction(this.db, action, { workspace, name }, now, actor);
+    if (!result) throw new JobNotFoundError(workspace, name);
+    const { locked: job, applied } = result;
+    const outcome = actionTable[action][job.status];
+    const statuses =
+      outcome.kind === 'transition'
+        ? stepStatusesAfter(
+            action,
+            outcome.to,
+            job.steps.map((s) => s.status),
+          )
+        : undefined;
+    const refusal =
+      action === 'pause' && statuses ? pauseRefusal(job.steps[currentStepIndex(statuses)]!) : undefined;
+    const expected = outcome.kind === 'transition' && !refusal;
+    if (applied !== expected || (statuses && !isDeepStrictEqual(statuses, result.stepStatuses))) {
+      throw new Error(`${action} of a ${job.status} job: the status statement and the lifecycle disagree`);
+    }
+    if (outcome.kind === 'conflict') {
+      throw new JobStateConflictError(action, name, job.status, outcome.reason);
+    }
+    if (refusal) throw new PauseRefusedError(name, job.status, refusal);
+    if (outcome.kind !== 'transition' || !statuses) return job;
+    // The table and the step rules must agree; a mismatch is a bug, not a user error.
+    const derived = deriveJobStatus(statuses);
+    if (derived !== outcome.to)
+      throw new Error(`${action} moved steps to ${derived}, expected ${outcome.to}`);
 
-      const statuses = stepStatusesAfter(
-        action,
-        outcome.to,
-        record.steps.map((s) => s.status),
-      );
-      if (action === 'pause') {
-        const current = record.steps[currentStepIndex(statuses)];
-        const refusal = current && pauseRefusal(current);
-        if (refusal) throw new PauseRefusedError(name, job.status, refusal);
-      }
-      const now = new Date();
-      const moved = record.steps.flatMap((step, i) =>
-        step.status === statuses[i]
-          ? []
-          : [Object.assign(step, { status: statuses[i] ?? step.status, updatedAt: now })],
-      );
-      // The table and the step rules must agree; a mismatch is a bug, not a user error.
-      const derived = deriveJobStatus(statuses);
-      if (derived !== outcome.to)
-        throw new Error(`${action} moved steps to ${derived}, expected ${outcome.to}`);
-      await repo.saveStatusChange(tx, {
-        steps: moved.map((step) => ({ id: step.id, changes: { status: step.status, updatedAt: now } })),
-        job: { id: job.id, changes: { status: outcome.to, updatedAt: now } },
-        event: { job, previousStatus: job.status, status: outcome.to, occurredAt: now, actor },
-      });
-      return { record: { ...record, status: outcome.to, updatedAt: now }, changed: true };
-    });
-    if (changed) this.onStatusCommitted();
-    return record;
+    this.onStatusCommitted();
+    return {
+      ...job,
+      status: outcome.to,
+      updatedAt: now,
+      steps: job.steps.map((step, i) =>
+        step.status === statuses[i] ? step : { ...step, status: statuses[i]!, updatedAt: now },
+      ),
+    };
   }
 
   private checkProfiles(request: CreateJobRequest): void {

@@ -1,6 +1,31 @@
-/** Reading JSON request bodies the way FastAPI does: empty is missing, bad JSON is a 422. */
-import type { Context } from 'hono';
+/**
+ * Request bodies on the REST door: how large they may be, and reading JSON ones the way FastAPI
+ * does (empty is missing, bad JSON is a 422).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { MAX_BODY_BYTES } from '../support/request-limits.js';
 import { rejectUnstorable, RequestValidationError } from './validation.js';
+
+// The unread rest of the body is still on the socket: close it rather than reuse it.
+const tooLarge = (c: Context) =>
+  c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413, { connection: 'close' });
+
+/** Counts a chunked body's bytes as they arrive (it builds a web Request and stream to do so). */
+const streamingLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+
+/**
+ * Bodies over MAX_BODY_BYTES are refused with 413. A body with a `Content-Length` (every JSON
+ * client's) is decided from that header before anything is read, and then read straight from the
+ * socket; only a chunked body is counted as it streams. Hono's own limit looks at the body stream
+ * first, which turns every request into a web Request with web streams.
+ */
+export const restBodyLimit: MiddlewareHandler = (c, next) => {
+  const chunked = c.req.header('transfer-encoding') !== undefined;
+  if (chunked) return streamingLimit(c, next);
+  const length = c.req.header('content-length');
+  return length !== undefined && Number(length) > MAX_BODY_BYTES ? Promise.resolve(tooLarge(c)) : next();
+};
 
 export class UnsupportedMediaTypeError extends Error {
   constructor(readonly contentType: string) {

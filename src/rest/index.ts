@@ -4,12 +4,12 @@
  * documentation (`/openapi.json`, `/docs`), generated from the routes themselves.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import type { AccessControl } from '../access/index.js';
 import type { StatusEventFeed } from '../events/feed.js';
 import type { JobsService } from '../jobs/service.js';
 import { authenticate, type AccessEnv } from './access.js';
+import { restBodyLimit } from './body.js';
 import { AUTH_API_ROOT, discoveryRoutes } from './discovery.js';
 import { recordRoute } from '../observability/rest-route.js';
 import { restError } from './errors.js';
@@ -24,7 +24,6 @@ import { ENTITIES_API_ROOT, memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { JOBS_API_ROOT } from './operations.js';
 import { referencePage } from './reference-page.js';
-import { MAX_BODY_BYTES } from '../support/request-limits.js';
 
 export { AUTH_API_ROOT, ENTITIES_API_ROOT, JOBS_API_ROOT };
 
@@ -45,19 +44,13 @@ export function restApp(
 ): OpenAPIHono<AccessEnv> {
   const app = new OpenAPIHono<AccessEnv>();
   app.use('*', recordRoute);
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    // The unread rest of the body is still on the socket: close it rather than reuse it.
-    onError: (c) =>
-      c.json({ detail: `Request body is larger than ${MAX_BODY_BYTES} bytes.` }, 413, {
-        connection: 'close',
-      }),
-  });
   // A result upload streams its file to disk under a limit of its own (results.ts).
   app.use(
     '*',
     createMiddleware<AccessEnv>((c, next) =>
-      isResultUpload(c.req.method, c.req.path, c.req.header('content-type')) ? next() : limit(c, next),
+      isResultUpload(c.req.method, c.req.path, c.req.header('content-type'))
+        ? next()
+        : restBodyLimit(c, next),
     ),
   );
 

@@ -1,0 +1,37 @@
+/**
+ * Jobs with their steps read by hand-written statements (the prepared ones): one row per step, the
+ * job's columns as `"job.<key>"` and the step's as `"step.<key>"`, mapped back to Drizzle's rows by
+ * the tables' own column definitions, so a new column needs no change here.
+ */
+import { getTableColumns, type Column } from 'drizzle-orm';
+import type { DriverRow } from '../db/client.js';
+import type { JobRecord } from './repository.js';
+import { jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
+
+const jobColumns = Object.entries(getTableColumns(jobs)) as [keyof JobRow, Column][];
+const stepColumns = Object.entries(getTableColumns(jobSteps)) as [keyof JobStepRow, Column][];
+
+/** The select list of a job-with-steps row, for a statement that joins `jobs` and `job_steps`. */
+export const JOB_WITH_STEP_COLUMNS = [
+  ...jobColumns.map(([key, column]) => `jobs."${column.name}" as "job.${key}"`),
+  ...stepColumns.map(([key, column]) => `job_steps."${column.name}" as "step.${key}"`),
+].join(', ');
+
+function mapped<T>(row: DriverRow, prefix: string, columns: [keyof T, Column][]): T {
+  const result: Partial<Record<keyof T, unknown>> = {};
+  for (const [key, column] of columns) {
+    const value = row[`${prefix}${String(key)}`];
+    result[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return result as T;
+}
+
+/** The job of rows in step order (all of one job), or undefined for none. */
+export function jobRecordFromRows(rows: readonly DriverRow[]): JobRecord | undefined {
+  const [first] = rows;
+  if (!first) return undefined;
+  return {
+    ...mapped<JobRow>(first, 'job.', jobColumns),
+    steps: rows.map((row) => mapped<JobStepRow>(row, 'step.', stepColumns)),
+  };
+}
