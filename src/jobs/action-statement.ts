@@ -11,6 +11,7 @@
  * functions and compares, and the service checks their agreement on every request.
  */
 import { runPrepared, type Database } from '../db/client.js';
+import { JOB_GATE_CTE } from './job-gate.js';
 import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
 import {
   actionTable,
@@ -102,11 +103,13 @@ function actionStatement(action: StatusAction): string {
       ? `and not exists (select 1 from locked join current_step on current_step.id = locked."step.id"
         where ${PAUSE_REFUSED})`
       : '';
-  return `with locked as (
+  // The gate (job-gate.ts) is joined in, so it is passed before any row is locked.
+  return `with ${JOB_GATE_CTE},
+locked as (
   select ${JOB_WITH_STEP_COLUMNS}
-  from jobs join job_steps on job_steps.job_id = jobs.id
+  from gate, jobs join job_steps on job_steps.job_id = jobs.id
   where jobs.workspace = $1::text and jobs.name = $2::text
-  for update
+  for update of jobs, job_steps
 ),
 job as (
   select "job.id" as id, "job.workspace" as workspace, "job.name" as name, "job.status" as status

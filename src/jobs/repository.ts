@@ -1,6 +1,7 @@
 /** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { runPrepared, type Database } from '../db/client.js';
+import { passJobGate } from './job-gate.js';
 import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 import {
@@ -59,9 +60,11 @@ export async function findJobWithSteps(
  * The job and its steps, locked for the rest of the transaction, in one statement: every status
  * change starts here, and each round trip counts on the write path. The step rows are locked
  * too, not only the job's: after waiting for a concurrent change, READ COMMITTED re-reads only
- * the rows it locks, so unlocked joined steps would be the stale ones from before the wait.
+ * the rows it locks, so unlocked joined steps would be the stale ones from before the wait. The
+ * job's gate comes first (job-gate.ts), so events get transaction ids in commit order.
  */
 export async function lockJob(db: Database, workspace: string, name: string): Promise<JobRecord | undefined> {
+  await passJobGate(db, workspace, name);
   const rows = await db
     .select({ job: jobs, step: jobSteps })
     .from(jobs)
