@@ -154,7 +154,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Answered ahead of the doors and without auth, like the probes.
   const opsPaths = new Set(['/', ...PROBE_PATHS, METRICS_PATH]);
   const doors: Record<Door['kind'], Door> = {
-    graphql: { kind: 'graphql', handle: serveGraphQL(yoga) },
+    graphql: { kind: 'graphql', handle: serveGraphQL(yoga, options.trustedDocuments) },
     ops: { kind: 'ops', handle: (req, res) => void ops(req, res) },
     rest: { kind: 'rest', handle: (req, res) => void rest(req, res) },
   };

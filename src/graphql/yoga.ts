@@ -8,6 +8,7 @@ import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
 import { serviceUnavailableStatus } from './error-mask.js';
 import { mayRunLean, runLean } from './lean-post.js';
+import { TRUSTED_DOCUMENTS_OFF, type TrustedDocuments } from './trusted-documents.js';
 import { yogaLimitPlugins } from './limits.js';
 import { schema } from './schema/index.js';
 import { MAX_BODY_BYTES } from '../support/request-limits.js';
@@ -62,8 +63,15 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
  * (lean-post.ts), and anything else goes to Yoga with the body as bytes (given the request stream
  * instead, Yoga pipes it through web streams, a TransformStream per request). Any other body
  * (none, chunked, over the limit) goes to Yoga as it is, whose limits answer it (411, 413).
+ * With trusted documents only, a document sent as text must be refused, so all goes to Yoga, whose
+ * persisted-operations plugin decides (trusted-documents.ts); a request naming a document by its
+ * hash goes there in every mode.
  */
-export function serveGraphQL(yoga: GraphQLServer) {
+export function serveGraphQL(
+  yoga: GraphQLServer,
+  trustedDocuments: TrustedDocuments = TRUSTED_DOCUMENTS_OFF,
+) {
+  const textAllowed = trustedDocuments.mode !== 'only';
   return (req: IncomingMessage, res: ServerResponse) => {
     const length = Number(req.headers['content-length'] ?? 0);
     if (!(length > 0 && length <= MAX_BODY_BYTES) || req.headers['transfer-encoding'] !== undefined) {
@@ -72,7 +80,7 @@ export function serveGraphQL(yoga: GraphQLServer) {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     // The socket's events run outside this request's context (its id on log lines and masked errors).
-    const lean = mayRunLean(req);
+    const lean = textAllowed && mayRunLean(req);
     const toYoga = (body: Buffer) => {
       // Yoga takes a `body` already read (Buffer is a Uint8Array) as the request's body.
       (req as IncomingMessage & { body?: Buffer }).body = body;

@@ -262,6 +262,8 @@ export type Job = Node & {
   platformSpec: JobSpec;
   /** The project the job was filed under; null when none was given. */
   project?: Maybe<Scalars['String']['output']>;
+  /** The job’s results, newest first; empty until it has any. */
+  results: Array<JobResult>;
   /** Where the job came from (a repository, a tool, `ui`), as its creator said. */
   source: Scalars['String']['output'];
   /** The job’s own configuration, free-form, with its keys exactly as sent. */
@@ -424,6 +426,25 @@ export type JobOrderField =
   /** When the job last changed. */
   | 'UPDATED_AT';
 
+/** An artifact a job produced: a file the gateway stores (uploaded, or left by a subprocess step in its results directory), or a pointer to one stored elsewhere. */
+export type JobResult = {
+  __typename?: 'JobResult';
+  /** Where the artifact is, in the platform’s terms (`fileset://<workspace>/<fileset>/results/<name>` for a stored file). */
+  artifactUrl: Scalars['String']['output'];
+  /** The stored file’s media type; null for a result that points elsewhere. */
+  contentType?: Maybe<Scalars['String']['output']>;
+  /** When the result was recorded (UTC). */
+  createdAt: Scalars['DateTime']['output'];
+  /** The path on this gateway that streams the stored file (REST, with the same access as reading the job); null for a result that points elsewhere. */
+  downloadUrl?: Maybe<Scalars['String']['output']>;
+  /** The result’s name, unique within its job. */
+  name: Scalars['String']['output'];
+  /** The stored file’s size in bytes; null for a result that points elsewhere. */
+  size?: Maybe<Scalars['Int']['output']>;
+  /** When the result was last replaced (UTC); a rerun step’s file replaces its earlier one. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** How the platform runs a job. */
 export type JobSpec = {
   __typename?: 'JobSpec';
@@ -529,7 +550,26 @@ export type JobStep = Node & {
   statusDetails: Scalars['JSON']['output'];
   /** The platform’s id of the step, as REST shows it (`steps[].id` of `…/status`). */
   stepId: Scalars['String']['output'];
+  /** The step’s tasks, in the order they were first reported; empty until one is reported. */
+  tasks: Array<JobStepTask>;
   /** When the step last changed (UTC). */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A task a step runs as: a pod of a distributed step, or the one process (`process`) of a subprocess step, with its own status as whoever runs it reported it. */
+export type JobStepTask = {
+  __typename?: 'JobStepTask';
+  /** When the task was first reported (UTC). */
+  createdAt: Scalars['DateTime']['output'];
+  /** Why the task failed, free-form; null when no failure was reported. */
+  errorDetails?: Maybe<Scalars['JSON']['output']>;
+  /** The task’s name, unique within its step. */
+  name: Scalars['String']['output'];
+  /** The task’s status as last reported; it informs, the step’s own status is what counts. */
+  status: JobStatus;
+  /** What was reported about the task’s status, free-form; `{}` when nothing. */
+  statusDetails: Scalars['JSON']['output'];
+  /** When the task was last reported (UTC). */
   updatedAt: Scalars['DateTime']['output'];
 };
 
