@@ -5,11 +5,12 @@
  * Why: the event feed orders events by their writing transaction's id, so two changes of one job
  * must get their ids in the order they commit. Row locks alone did not ensure it: with four clients
  * racing pause, resume and step reports on one job, about one round in six recorded two changes
- * whose ids ran opposite to their commits (the later one had been given its id before it got the
- * job's row lock), and watchers saw them inverted. Waiting for an advisory lock takes no transaction
- * id, and every row lock and write of the change comes after it, so the id is taken only once the
- * job is this transaction's alone (test/events.order.test.ts; none in 180 such rounds). A hash
- * collision only makes two jobs take turns.
+ * whose ids ran opposite to their commits (the later one had been given its id first), and watchers
+ * saw them inverted. Waiting for an advisory lock takes no transaction id; with the gate as a
+ * statement of its own, the locking statement that follows starts from a snapshot taken after the
+ * wait, and no inversion has been seen since (test/events.order.test.ts). The gate as a condition
+ * of the locking statement itself did not do: its snapshot predates the wait, and inversions came
+ * back. A hash collision only makes two jobs take turns.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
