@@ -161,6 +161,9 @@ export function attachGraphQLWebSocket(
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
       schema,
       onConnect: async (ctx) => {
+        // graphql-ws keeps the upgrade request beside the socket for the connection's life; nothing
+        // here reads it, and with thousands of idle subscribers its headers add up.
+        (ctx.extra as { request?: unknown }).request = undefined;
         if (!deps.access.enabled) return true;
         const { socket } = ctx.extra as { socket: WebSocket };
         try {
