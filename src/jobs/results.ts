@@ -22,6 +22,7 @@ import {
   ResultNotFoundError,
   ResultTooLargeError,
 } from './errors.js';
+import { findJob } from './repository.js';
 import { NAME_PATTERN } from './spec.js';
 import { filesetOf } from './views.js';
 import { jobResults, jobs, type JobResultRow, type JobRow } from './tables.js';
@@ -77,10 +78,7 @@ export class JobResults {
   }
 
   private async job(workspace: string, name: string): Promise<JobRow> {
-    const [job] = await this.db
-      .select()
-      .from(jobs)
-      .where(and(eq(jobs.workspace, workspace), eq(jobs.name, name)));
+    const job = await findJob(this.db, workspace, name);
     if (!job) throw new JobNotFoundError(workspace, name);
     return job;
   }
