@@ -3,9 +3,9 @@
  * started with `--cpu-prof` on the same database runs the scenario alone, and the profile's self
  * time is printed by package and by function.
  *
- *   node --import tsx bench/profile.ts --scenario graphql-pause [--duration 8] [--jobs 6000] [--auth]
+ *   node --import tsx bench/profile.ts --scenario graphql-pause [--duration 8] [--jobs 6000] [--auth] [--save p.cpuprofile]
  */
-import { readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,8 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '16' },
     auth: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
+    /** Keep the raw profile at this path, to open in Chrome's DevTools. */
+    save: { type: 'string' },
     /** Without the profiler: the CPU figure alone, undisturbed by sampling. */
     'cpu-only': { type: 'boolean', default: false },
   },
@@ -110,6 +112,7 @@ try {
   await gateway.stop();
   await issuer?.close();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file && flags.save) copyFileSync(join(dir, file), flags.save);
   if (file) summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, result.responses);
 } finally {
   rmSync(dir, { recursive: true, force: true });

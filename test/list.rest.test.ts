@@ -326,6 +326,31 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       });
     });
 
+    it('keeps an unfiltered total exact while jobs are created and deleted at once, per workspace', async () => {
+      const [a, b] = [uniqueWorkspace('count-a'), uniqueWorkspace('count-b')];
+      const named = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+      await Promise.all([
+        ...named('a', 30).map((n) => create(a, n)),
+        ...named('b', 12).map((n) => create(b, n)),
+      ]);
+      // Deletes racing creates: each gone job must leave the count, each new one join it.
+      const gone = named('a', 30).slice(0, 9);
+      await Promise.all(gone.map((n) => act(a, n, 'cancel')));
+      const results = await Promise.all([
+        ...gone.map((n) => http(suite.base, 'DELETE', `${jobs(a)}/${n}`)),
+        ...named('late', 5).map((n) => create(a, n)),
+      ]);
+      expect(results.slice(0, gone.length).map((r) => r.status)).toEqual(gone.map(() => 204));
+
+      const totals = async (ws: string, params: Record<string, string | number> = {}) =>
+        (await list(ws, { page_size: 1, ...params })).body.pagination.total_results;
+      expect(await totals(a)).toBe(30 - 9 + 5);
+      expect(await totals(b)).toBe(12);
+      // The same jobs counted through a filter that matches them all (counted row by row).
+      expect(await totals(a, { 'filter[source]': 'tests' })).toBe(26);
+      expect((await allPages(a, {}, 10)).seen).toHaveLength(26);
+    });
+
     it('pages a filtered list over the filtered total', async () => {
       const ws = uniqueWorkspace('paged-filter');
       for (let i = 0; i < 5; i++) {

@@ -75,23 +75,33 @@ type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefi
 /** A row as the driver returns it: column names as the statement spells them, values not yet mapped. */
 export type DriverRow = Record<string, unknown>;
 
-type PreparedRunner = (text: string, params: readonly unknown[]) => Promise<DriverRow[]>;
+type StatementRunner = (
+  text: string,
+  params: readonly unknown[],
+  options: { prepare: boolean },
+) => Promise<DriverRow[]>;
 
-/** The prepared-statement runner of each database `openDatabase` opened. */
-const preparedRunners = new WeakMap<Database, PreparedRunner>();
+/** The statement runner of each database `openDatabase` opened. */
+const statementRunners = new WeakMap<Database, StatementRunner>();
 
 /**
- * Runs a statement whose text is fixed (built once, at start-up) with `params`, outside any
- * transaction (it is its own). On PostgreSQL it is a named prepared statement: parsed and
- * described once per connection, then one Bind/Execute per call, where Drizzle's unnamed
- * statements are parsed, described and planned every time. PGlite runs it as a parameterised
- * query (it lives in this process; there is no round trip to save). Values come back as the
- * driver reads them: map them with the columns' `mapFromDriverValue`.
+ * Runs a hand-written statement with `params`, outside any transaction (it is its own). On
+ * PostgreSQL it is by default a named prepared statement: parsed and described once per
+ * connection, then one Bind/Execute per call, where Drizzle's unnamed statements are parsed,
+ * described and planned every time. Prepare only texts from a small fixed set (each connection
+ * keeps every one it prepared); `prepare: false` sends any other text as it is. PGlite runs it as
+ * a parameterised query (it lives in this process; there is no round trip to save). Values come
+ * back as the driver reads them: map them with the columns' `mapFromDriverValue`.
  */
-export function runPrepared(db: Database, text: string, params: readonly unknown[]): Promise<DriverRow[]> {
-  const run = preparedRunners.get(db);
-  if (!run) throw new Error('runPrepared needs a database opened by openDatabase, not a transaction.');
-  return run(text, params);
+export function runStatement(
+  db: Database,
+  text: string,
+  params: readonly unknown[],
+  { prepare = true }: { prepare?: boolean } = {},
+): Promise<DriverRow[]> {
+  const run = statementRunners.get(db);
+  if (!run) throw new Error('runStatement needs a database opened by openDatabase, not a transaction.');
+  return run(text, params, { prepare });
 }
 
 /**
@@ -127,12 +137,10 @@ function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
   });
   const listener = new Listener(url);
   const db = drizzlePostgres({ client: sql, logger });
-  preparedRunners.set(db, async (text, params) => {
+  statementRunners.set(db, async (text, params, { prepare }) => {
     logger?.logQuery(text, [...params]);
     return [
-      ...(await sql.unsafe<DriverRow[]>(text, params as postgres.ParameterOrJSON<never>[], {
-        prepare: true,
-      })),
+      ...(await sql.unsafe<DriverRow[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare })),
     ];
   });
   return {
@@ -321,7 +329,7 @@ async function openPglite(dataDir: string, logger: QueryLogger): Promise<Databas
   const client = new PGlite(dataDir);
   await client.waitReady;
   const db = drizzlePglite({ client, logger }) as unknown as Database;
-  preparedRunners.set(db, async (text, params) => {
+  statementRunners.set(db, async (text, params) => {
     logger?.logQuery(text, [...params]);
     return (await client.query<DriverRow>(text, [...params])).rows;
   });

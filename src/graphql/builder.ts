@@ -18,8 +18,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
-  /** Every connection also tells how many items match, over all its pages. */
-  Connection: { totalCount: number };
+  /** Every connection also tells how many items match, over all its pages (or how to count them). */
+  Connection: { totalCount: number | (() => Promise<number>) };
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
     DateTime: { Input: Date; Output: Date };

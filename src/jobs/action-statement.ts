@@ -10,7 +10,7 @@
  * test/lifecycle.statement.test.ts walks every cell through the statement and the lifecycle's
  * functions and compares, and the service checks their agreement on every request.
  */
-import { runPrepared, type Database } from '../db/client.js';
+import { runStatement, type Database } from '../db/client.js';
 import { JOB_GATE_CTE } from './job-gate.js';
 import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
 import {
@@ -173,7 +173,7 @@ export async function runAction(
   at: Date,
   actor: string | null,
 ): Promise<ActionResult | undefined> {
-  const rows = await runPrepared(db, ACTION_STATEMENTS[action], [
+  const rows = await runStatement(db, ACTION_STATEMENTS[action], [
     job.workspace,
     job.name,
     at.toISOString(),

@@ -6,6 +6,9 @@
 import type { JobStatus } from './lifecycle.js';
 import type { JobRow } from './tables.js';
 
+/** Which workspaces a listing covers: one, any of several (none: nothing), or undefined for all. */
+export type Workspaces = string | readonly string[] | undefined;
+
 /** The fields a job list sorts by, either way; ties are broken by id. */
 export const JOB_SORT_FIELDS = ['created_at', 'updated_at', 'source'] as const;
 export type SortField = (typeof JOB_SORT_FIELDS)[number];

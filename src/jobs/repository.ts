@@ -1,26 +1,14 @@
 /** The jobs domain's SQL, through Drizzle. Functions take the database or a transaction. */
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import { runPrepared, type Database } from '../db/client.js';
+import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { runStatement, type Database } from '../db/client.js';
 import { passJobGate } from './job-gate.js';
+import type { Workspaces } from './job-query.js';
 import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
-import {
-  JOB_LIST_FILTER_FIELDS,
-  JOB_ROW_KEYS,
-  JOB_TIME_FILTER_FIELDS,
-  TIME_BOUNDS,
-  type JobFilterField,
-  type JobListFilter,
-  type SortField,
-  type TimeBound,
-} from './job-query.js';
 import type { JobStatus } from './lifecycle.js';
 import type { ExecutorProvider } from './spec.js';
 
 export type JobRecord = JobRow & { steps: JobStepRow[] };
-
-/** Which workspaces a listing covers: one, any of several (none: nothing), or undefined for all. */
-export type Workspaces = string | readonly string[] | undefined;
 
 function inWorkspaces(workspaces: Workspaces): SQL | undefined {
   if (workspaces === undefined) return undefined;
@@ -53,7 +41,7 @@ export async function findJobWithSteps(
   workspace: string,
   name: string,
 ): Promise<JobRecord | undefined> {
-  return jobRecordFromRows(await runPrepared(db, JOB_WITH_STEPS, [workspace, name]));
+  return jobRecordFromRows(await runStatement(db, JOB_WITH_STEPS, [workspace, name]));
 }
 
 /**
@@ -201,7 +189,7 @@ export async function createJob(
   steps: JobStepRow[],
   actor: string | null,
 ): Promise<boolean> {
-  const [row] = await runPrepared(db, CREATE_JOB, [
+  const [row] = await runStatement(db, CREATE_JOB, [
     job.id,
     job.workspace,
     job.name,
@@ -254,56 +242,6 @@ const insertStatusEvent = (db: Database, event: StatusEventValues) =>
     occurredAt: event.occurredAt,
     actor: event.actor,
   });
-
-export interface JobListQuery {
-  filter: JobListFilter;
-  sort: { field: SortField; descending: boolean };
-  limit: number;
-  offset: number;
-}
-
-/** The column behind an API field. */
-const columnOf = (field: SortField | JobFilterField) => jobs[JOB_ROW_KEYS[field]];
-
-/** The SQL comparison each bound of a time range makes. */
-const boundConditions = { gte, lte, gt, lt } satisfies Record<TimeBound, unknown>;
-
-export function jobFilterConditions(workspaces: Workspaces, filter: JobListFilter): SQL {
-  return and(
-    inWorkspaces(workspaces),
-    ...JOB_LIST_FILTER_FIELDS.map((field) => {
-      const values = filter[field];
-      return values && inArray(columnOf(field), values);
-    }),
-    ...JOB_TIME_FILTER_FIELDS.flatMap((field) =>
-      TIME_BOUNDS.map((bound) => {
-        const at = filter[field]?.[bound];
-        return at && boundConditions[bound](columnOf(field), at);
-      }),
-    ),
-  )!;
-}
-
-/** One page of jobs and the total matching; ties are broken by id so paging never repeats a job. */
-export async function listJobs(
-  db: Database,
-  workspaces: Workspaces,
-  query: JobListQuery,
-): Promise<{ rows: JobRow[]; total: number }> {
-  const where = jobFilterConditions(workspaces, query.filter);
-  const direction = query.sort.descending ? desc : asc;
-  const [rows, [counted]] = await Promise.all([
-    db
-      .select()
-      .from(jobs)
-      .where(where)
-      .orderBy(direction(columnOf(query.sort.field)), direction(jobs.id))
-      .limit(query.limit)
-      .offset(query.offset),
-    db.select({ total: count() }).from(jobs).where(where),
-  ]);
-  return { rows, total: counted?.total ?? 0 };
-}
 
 export interface StepListQuery {
   /** Undefined means every workspace (the API's `-`); a list, any of those. */
@@ -361,56 +299,4 @@ export async function listSteps(
     db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),
   ]);
   return { rows, total: counted?.total ?? 0 };
-}
-
-/** A position in a keyset-paged job list: the sort column's value and the id that breaks ties. */
-export interface JobKey {
-  value: string | Date;
-  id: string;
-}
-
-export interface JobPageQuery {
-  filter: JobListFilter;
-  sort: { field: SortField; descending: boolean };
-  after?: JobKey;
-  before?: JobKey;
-  /** Take from the start of the window (first) or from its end (last). */
-  take: { first: number } | { last: number };
-}
-
-/** One keyset page: stable under inserts, so a cursor never skips or repeats a job. */
-export async function pageJobs(
-  db: Database,
-  workspace: string,
-  query: JobPageQuery,
-): Promise<{ rows: JobRow[]; hasMore: boolean; total: number }> {
-  const column = columnOf(query.sort.field);
-  const key = sql`(${column}, ${jobs.id})`;
-  const ascending = !query.sort.descending;
-  const beyond = (k: JobKey, forward: boolean) =>
-    forward === ascending ? sql`${key} > (${k.value}, ${k.id})` : sql`${key} < (${k.value}, ${k.id})`;
-  const where = and(
-    jobFilterConditions(workspace, query.filter),
-    query.after && beyond(query.after, true),
-    query.before && beyond(query.before, false),
-  );
-  const fromEnd = 'last' in query.take;
-  const limit = 'last' in query.take ? query.take.last : query.take.first;
-  const direction = ascending !== fromEnd ? asc : desc;
-  const [rows, [counted]] = await Promise.all([
-    db
-      .select()
-      .from(jobs)
-      .where(where)
-      .orderBy(direction(column), direction(jobs.id))
-      .limit(limit + 1),
-    db.select({ total: count() }).from(jobs).where(jobFilterConditions(workspace, query.filter)),
-  ]);
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit);
-  return { rows: fromEnd ? page.reverse() : page, hasMore, total: counted?.total ?? 0 };
-}
-
-export function keyOf(row: JobRow, field: SortField): JobKey {
-  return { value: row[JOB_ROW_KEYS[field]], id: row.id };
 }

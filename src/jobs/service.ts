@@ -33,7 +33,10 @@ import type { ExecutionProfile } from './profiles.js';
 import * as repo from './repository.js';
 import { mergeStatusDetails } from './status-details.js';
 import { SUBPROCESS_TASK } from './tasks.js';
-import type { JobRecord, JobListQuery } from './repository.js';
+import type { JobRecord } from './repository.js';
+import * as list from './job-list.js';
+import type { JobListQuery, JobPageQuery } from './job-list.js';
+import type { Workspaces } from './job-query.js';
 import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
 
 /**
@@ -112,17 +115,14 @@ export class JobsService {
     return repo.findStepsByIds(this.db, ids);
   }
 
-  async list(
-    workspaces: repo.Workspaces,
-    query: JobListQuery,
-  ): Promise<{ jobs: JobRecord[]; total: number }> {
-    const { rows, total } = await repo.listJobs(this.db, workspaces, query);
-    return { jobs: await repo.withSteps(this.db, rows), total };
+  async list(workspaces: Workspaces, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
+    return list.listJobs(this.db, workspaces, query);
   }
 
-  async page(workspace: string, query: repo.JobPageQuery) {
-    const { rows, hasMore, total } = await repo.pageJobs(this.db, workspace, query);
-    return { jobs: await repo.withSteps(this.db, rows), hasMore, total };
+  /** A keyset page; the total is counted only when asked for (`count`). */
+  async page(workspace: string, query: JobPageQuery) {
+    const { jobs, hasMore } = await list.pageJobs(this.db, workspace, query);
+    return { jobs, hasMore, count: () => list.countJobs(this.db, workspace, query.filter) };
   }
 
   listSteps(query: repo.StepListQuery) {

@@ -49,6 +49,22 @@ export const jobs = pgTable(
   ],
 );
 
+/**
+ * How many jobs each workspace holds, kept by a trigger on `jobs` (migration 0006) so that an
+ * unfiltered list's total is a sum of a few rows instead of a count of every job. A workspace's
+ * count is spread over stripes (chosen by the writing connection) so that concurrent creates in
+ * one workspace do not queue on one row's lock; its total is the sum of its stripes.
+ */
+export const jobCounts = pgTable(
+  'job_counts',
+  {
+    workspace: text('workspace').notNull(),
+    stripe: integer('stripe').notNull(),
+    jobs: bigint('jobs', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspace, t.stripe] })],
+);
+
 /** One row per step of a job's platform_spec: its spec and its runtime status. */
 export const jobSteps = pgTable(
   'job_steps',

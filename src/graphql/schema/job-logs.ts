@@ -60,10 +60,7 @@ const JobLogConnectionRef = builder.connectionObject(
     name: 'JobLogConnection',
     description: 'A page of a job’s log lines, oldest first.',
     fields: (t) => ({
-      totalCount: t.exposeInt(
-        'totalCount',
-        totalCountField('lines the job (or the step, with `step`) printed'),
-      ),
+      totalCount: t.int(totalCountField('lines the job (or the step, with `step`) printed')),
     }),
   },
   { description: 'One line of a job’s log, and its cursor.' },

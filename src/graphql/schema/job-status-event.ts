@@ -57,7 +57,7 @@ const JobStatusEventConnectionRef = builder.connectionObject(
     type: JobStatusEventRef,
     name: 'JobStatusEventConnection',
     description: 'A page of a job’s status history, oldest first.',
-    fields: (t) => ({ totalCount: t.exposeInt('totalCount', totalCountField('status events the job has')) }),
+    fields: (t) => ({ totalCount: t.int(totalCountField('status events the job has')) }),
   },
   { description: 'A status event and its cursor in the history.' },
 );

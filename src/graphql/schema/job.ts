@@ -12,7 +12,7 @@ import {
   type SortField,
   type TimeFilterField,
 } from '../../jobs/job-query.js';
-import { keyOf, type JobKey } from '../../jobs/repository.js';
+import { keyOf, type JobKey } from '../../jobs/job-list.js';
 import { filesetOf, stepSpecOf } from '../../jobs/views.js';
 import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
 import { needs } from '../auth-scopes.js';
@@ -168,11 +168,14 @@ JobRef.implement({
   }),
 });
 
-/** A page of a connection; its cursors bound the page, and are null when it is empty. */
+/**
+ * A page of a connection; its cursors bound the page, and are null when it is empty. `totalCount`
+ * is the number, or how to count when the field is asked for.
+ */
 export function connection<T>(
   edges: { cursor: string; node: T }[],
   { hasNextPage, hasPreviousPage }: { hasNextPage: boolean; hasPreviousPage: boolean },
-  totalCount: number,
+  totalCount: number | (() => Promise<number>),
 ) {
   const pageInfo = {
     hasNextPage,
@@ -183,9 +186,14 @@ export function connection<T>(
   return { edges, pageInfo, totalCount };
 }
 
-/** `totalCount` of a connection: `what` completes "Every … over all pages". */
+/**
+ * `totalCount` of a connection: `what` completes "How many … there are over all pages". A page
+ * that counts only when asked carries the counting instead of the number.
+ */
 export const totalCountField = (what: string) => ({
   description: `How many ${what} there are over all pages (not just this one).`,
+  resolve: ({ totalCount }: { totalCount: number | (() => Promise<number>) }) =>
+    typeof totalCount === 'function' ? totalCount() : totalCount,
 });
 
 const JobConnectionRef = builder.connectionObject(
@@ -193,7 +201,8 @@ const JobConnectionRef = builder.connectionObject(
     type: JobRef,
     name: 'JobConnection',
     description: 'A page of a workspace’s jobs.',
-    fields: (t) => ({ totalCount: t.exposeInt('totalCount', totalCountField('jobs match the filter')) }),
+    // Counted only when asked for: a page alone is a short index scan, a count is not always.
+    fields: (t) => ({ totalCount: t.int(totalCountField('jobs match the filter')) }),
   },
   { description: 'A job and its cursor in the list.' },
 );
@@ -339,7 +348,7 @@ builder.queryFields((t) => ({
       const {
         jobs: page,
         hasMore,
-        total,
+        count,
       } = await jobs.page(args.workspace, {
         filter: listFilterOf(args.filter),
         sort: { field, descending },
@@ -349,8 +358,8 @@ builder.queryFields((t) => ({
       });
       const edges = page.map((job) => ({ cursor: encodeJobCursor(field, keyOf(job, field)), node: job }));
       return args.last != null
-        ? connection(edges, { hasNextPage: !!args.before, hasPreviousPage: hasMore }, total)
-        : connection(edges, { hasNextPage: hasMore, hasPreviousPage: !!args.after }, total);
+        ? connection(edges, { hasNextPage: !!args.before, hasPreviousPage: hasMore }, count)
+        : connection(edges, { hasNextPage: hasMore, hasPreviousPage: !!args.after }, count);
     },
   }),
 }));

@@ -1,0 +1,186 @@
+/**
+ * Lists of jobs, each page in one statement: the page's jobs joined with their steps and, for an
+ * offset page, the total that matches. The statements are written here from the query's shape.
+ * A shape without a filter (a handful: which workspaces, the order, which cursor) is prepared,
+ * so the most frequent page is neither parsed nor planned again; a filtered one is sent as it is,
+ * so that arbitrary filters never fill the connections' caches of prepared statements.
+ */
+import { getTableColumns } from 'drizzle-orm';
+import { runStatement, type Database } from '../db/client.js';
+import {
+  JOB_LIST_FILTER_FIELDS,
+  JOB_ROW_KEYS,
+  JOB_TIME_FILTER_FIELDS,
+  TIME_BOUNDS,
+  type JobListFilter,
+  type SortField,
+  type TimeBound,
+  type Workspaces,
+} from './job-query.js';
+import { JOB_WITH_STEP_COLUMNS, jobRecordsFromRows } from './job-rows.js';
+import type { JobRecord } from './repository.js';
+import { jobs, type JobRow } from './tables.js';
+
+export interface JobListQuery {
+  filter: JobListFilter;
+  sort: { field: SortField; descending: boolean };
+  limit: number;
+  offset: number;
+}
+
+/** A position in a keyset-paged job list: the sort column's value and the id that breaks ties. */
+export interface JobKey {
+  value: string | Date;
+  id: string;
+}
+
+export interface JobPageQuery {
+  filter: JobListFilter;
+  sort: { field: SortField; descending: boolean };
+  after?: JobKey;
+  before?: JobKey;
+  /** Take from the start of the window (first) or from its end (last). */
+  take: { first: number } | { last: number };
+}
+
+const columns = getTableColumns(jobs);
+/** The SQL column behind an API field, and the type its values are cast to. */
+const columnOf = (field: SortField | keyof typeof JOB_ROW_KEYS) => {
+  const column = columns[JOB_ROW_KEYS[field]];
+  return { sql: `jobs."${column.name}"`, type: column.getSQLType() };
+};
+
+/** The SQL comparison each bound of a time range makes. */
+const BOUND_OPERATORS = { gte: '>=', lte: '<=', gt: '>', lt: '<' } satisfies Record<TimeBound, string>;
+
+/** A statement's text and parameters, written together. */
+class Statement {
+  readonly params: unknown[] = [];
+  /** A placeholder for `value`, cast to `type`. */
+  param(value: unknown, type: string): string {
+    this.params.push(value instanceof Date ? value.toISOString() : value);
+    return `$${this.params.length}::${type}`;
+  }
+  /** `column` is any of `values` (passed as one JSON array, so the text does not depend on how many). */
+  anyOf(column: string, values: readonly string[]): string {
+    return `${column} in (select json_array_elements_text(${this.param(JSON.stringify(values), 'json')}))`;
+  }
+}
+
+function inWorkspaces(statement: Statement, workspaces: Workspaces, column: string): string[] {
+  if (workspaces === undefined) return [];
+  if (typeof workspaces === 'string') return [`${column} = ${statement.param(workspaces, 'text')}`];
+  return [workspaces.length > 0 ? statement.anyOf(column, workspaces) : 'false'];
+}
+
+/** Whether a filter leaves any job of the workspaces out. */
+function narrows(filter: JobListFilter): boolean {
+  return (
+    JOB_LIST_FILTER_FIELDS.some((field) => filter[field] !== undefined) ||
+    JOB_TIME_FILTER_FIELDS.some((field) => TIME_BOUNDS.some((bound) => filter[field]?.[bound] !== undefined))
+  );
+}
+
+/** The conditions a job of the listing meets. */
+function matching(statement: Statement, workspaces: Workspaces, filter: JobListFilter): string[] {
+  const conditions = inWorkspaces(statement, workspaces, 'jobs.workspace');
+  for (const field of JOB_LIST_FILTER_FIELDS) {
+    const values = filter[field];
+    if (values) conditions.push(statement.anyOf(columnOf(field).sql, values));
+  }
+  for (const field of JOB_TIME_FILTER_FIELDS) {
+    const column = columnOf(field);
+    for (const bound of TIME_BOUNDS) {
+      const at = filter[field]?.[bound];
+      if (at) conditions.push(`${column.sql} ${BOUND_OPERATORS[bound]} ${statement.param(at, column.type)}`);
+    }
+  }
+  return conditions;
+}
+
+const where = (conditions: string[]) => (conditions.length > 0 ? `where ${conditions.join(' and ')}` : '');
+
+/** Ties are broken by id, so paging never repeats or skips a job. */
+function orderBy(field: SortField, descending: boolean): string {
+  const direction = descending ? 'desc' : 'asc';
+  return `${columnOf(field).sql} ${direction}, jobs.id ${direction}`;
+}
+
+/**
+ * How many jobs match, as a scalar subquery. Without a filter that is the workspaces' counts,
+ * which a trigger keeps (a few rows, however many jobs); with one, the matching jobs are counted.
+ */
+function totalOf(statement: Statement, workspaces: Workspaces, filter: JobListFilter): string {
+  return narrows(filter)
+    ? `(select count(*)::int from jobs ${where(matching(statement, workspaces, filter))})`
+    : `(select coalesce(sum(job_counts.jobs), 0)::int from job_counts ${where(inWorkspaces(statement, workspaces, 'job_counts.workspace'))})`;
+}
+
+/** The statement's rows: one per step of the page's jobs, in the page's order then step order. */
+const withSteps = (page: string, order: string, also = '') => `select ${JOB_WITH_STEP_COLUMNS}${also}
+  from (${page}) as jobs join job_steps on job_steps.job_id = jobs.id
+  order by ${order}, job_steps.position`;
+
+const run = (db: Database, statement: Statement, text: string, filter: JobListFilter) =>
+  runStatement(db, text, statement.params, { prepare: !narrows(filter) });
+
+/** How many jobs match. */
+export async function countJobs(
+  db: Database,
+  workspaces: Workspaces,
+  filter: JobListFilter,
+): Promise<number> {
+  const statement = new Statement();
+  const [row] = await run(db, statement, `select ${totalOf(statement, workspaces, filter)} as total`, filter);
+  return row!.total as number;
+}
+
+/** One page of jobs with their steps, by offset, and the total that matches. */
+export async function listJobs(
+  db: Database,
+  workspaces: Workspaces,
+  query: JobListQuery,
+): Promise<{ jobs: JobRecord[]; total: number }> {
+  const statement = new Statement();
+  const order = orderBy(query.sort.field, query.sort.descending);
+  const page = `select * from jobs ${where(matching(statement, workspaces, query.filter))}
+    order by ${order} limit ${statement.param(query.limit, 'int')} offset ${statement.param(query.offset, 'int')}`;
+  // The total rides along on every row (computed once); a page past the end counts on its own.
+  const total = `, ${totalOf(statement, workspaces, query.filter)} as total`;
+  const rows = await run(db, statement, withSteps(page, order, total), query.filter);
+  const [first] = rows;
+  return {
+    jobs: jobRecordsFromRows(rows),
+    total: first ? (first.total as number) : await countJobs(db, workspaces, query.filter),
+  };
+}
+
+/** One keyset page of a workspace's jobs with their steps: stable under inserts. */
+export async function pageJobs(
+  db: Database,
+  workspace: string,
+  query: JobPageQuery,
+): Promise<{ jobs: JobRecord[]; hasMore: boolean }> {
+  const statement = new Statement();
+  const column = columnOf(query.sort.field);
+  const ascending = !query.sort.descending;
+  const beyond = (key: JobKey, forward: boolean) =>
+    `(${column.sql}, jobs.id) ${forward === ascending ? '>' : '<'} ` +
+    `(${statement.param(key.value, column.type)}, ${statement.param(key.id, 'text')})`;
+  const conditions = matching(statement, workspace, query.filter);
+  if (query.after) conditions.push(beyond(query.after, true));
+  if (query.before) conditions.push(beyond(query.before, false));
+  const fromEnd = 'last' in query.take;
+  const limit = 'last' in query.take ? query.take.last : query.take.first;
+  // One more than asked tells whether there are more.
+  const order = orderBy(query.sort.field, ascending === fromEnd);
+  const page = `select * from jobs ${where(conditions)} order by ${order} limit ${statement.param(limit + 1, 'int')}`;
+  const found = jobRecordsFromRows(await run(db, statement, withSteps(page, order), query.filter));
+  const hasMore = found.length > limit;
+  const records = found.slice(0, limit);
+  return { jobs: fromEnd ? records.reverse() : records, hasMore };
+}
+
+export function keyOf(row: JobRow, field: SortField): JobKey {
+  return { value: row[JOB_ROW_KEYS[field]], id: row.id };
+}
