@@ -17,10 +17,17 @@ export const JOB_WITH_STEP_COLUMNS = [
   ...stepColumns.map(([key, column]) => `job_steps."${column.name}" as "step.${key}"`),
 ].join(', ');
 
-function mapped<T>(row: DriverRow, prefix: string, columns: [keyof T, Column][]): T {
-  const result: Partial<Record<keyof T, unknown>> = {};
-  for (const [key, column] of columns) {
-    const value = row[`${prefix}${String(key)}`];
+/** How a table's row is read from a joined row: each key, where it is in the row, how it maps. */
+type RowReader = { key: string; from: string; column: Column }[];
+const readerOf = (prefix: string, columns: [PropertyKey, Column][]): RowReader =>
+  columns.map(([key, column]) => ({ key: String(key), from: `${prefix}${String(key)}`, column }));
+const jobReader = readerOf('job.', jobColumns);
+const stepReader = readerOf('step.', stepColumns);
+
+function mapped<T>(row: DriverRow, reader: RowReader): T {
+  const result: Record<string, unknown> = {};
+  for (const { key, from, column } of reader) {
+    const value = row[from];
     result[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return result as T;
@@ -31,8 +38,8 @@ export function jobRecordFromRows(rows: readonly DriverRow[]): JobRecord | undef
   const [first] = rows;
   if (!first) return undefined;
   return {
-    ...mapped<JobRow>(first, 'job.', jobColumns),
-    steps: rows.map((row) => mapped<JobStepRow>(row, 'step.', stepColumns)),
+    ...mapped<JobRow>(first, jobReader),
+    steps: rows.map((row) => mapped<JobStepRow>(row, stepReader)),
   };
 }
 
