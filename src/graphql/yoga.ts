@@ -1,9 +1,8 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
-import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { maskWithRequestId, operationNamePlugin, yogaLogger } from '../observability/graphql.js';
-import { log } from '../observability/request-context.js';
+import { currentRequest, log, runInRequest } from '../observability/request-context.js';
 import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
 import { serviceUnavailableStatus } from './error-mask.js';
@@ -86,21 +85,21 @@ export function serveGraphQL(
       (req as IncomingMessage & { body?: Buffer }).body = body;
       void yoga(req, res);
     };
-    req.once(
-      'end',
-      AsyncResource.bind(() => {
-        const body = Buffer.concat(chunks);
-        if (!lean) return toYoga(body);
-        runLean(yoga, req, res, body).then(
-          (answered) => answered || toYoga(body),
-          (error: unknown) => {
-            log().error({ err: error }, 'Unexpected error answering a GraphQL request');
-            if (!res.headersSent) res.writeHead(500);
-            res.end();
-          },
-        );
-      }),
-    );
+    const request = currentRequest();
+    const answer = () => {
+      const body = Buffer.concat(chunks);
+      if (!lean) return toYoga(body);
+      runLean(yoga, req, res, body).then(
+        (answered) => answered || toYoga(body),
+        (error: unknown) => {
+          log().error({ err: error }, 'Unexpected error answering a GraphQL request');
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        },
+      );
+    };
+    // (AsyncResource.bind would do, at the cost of a deprecated getter made per request.)
+    req.once('end', () => (request ? runInRequest(request, answer) : answer()));
     // The client went away mid-body: there is no one to answer.
     req.once('error', () => res.destroy());
   };

@@ -124,6 +124,14 @@ export class GatewayMetrics {
         graphql_envelop_phase_execute: true,
         graphql_envelop_phase_subscribe: true,
         graphql_envelop_error_result: true,
+        // The plugin's other defaults, off: no field is deprecated (finding none meant visiting
+        // every document), the HTTP duration is http_request_duration_seconds for every door,
+        // and a summary and a context histogram are work per request that nobody reads.
+        graphql_envelop_deprecated_field: false,
+        graphql_envelop_request_time_summary: false,
+        graphql_envelop_phase_context: false,
+        graphql_envelop_schema_change: false,
+        graphql_yoga_http_duration: false,
       },
     });
   }
