@@ -5,15 +5,19 @@ CREATE TABLE "job_counts" (
 	CONSTRAINT "job_counts_workspace_stripe_pk" PRIMARY KEY("workspace","stripe")
 );
 --> statement-breakpoint
--- Creates and deletes keep job_counts; a statement's jobs are counted at once, per workspace, on
--- the stripe of the connection that wrote them (the same connection never runs two transactions
--- at once, so concurrent writers rarely share a stripe's row lock).
+-- Creates and deletes keep job_counts, on the stripe of the connection that writes (one connection
+-- never runs two transactions at once, so concurrent writers rarely share a stripe's row lock).
+-- A row trigger: for the one row a create inserts it costs PostgreSQL less than a statement
+-- trigger's transition table.
 CREATE FUNCTION "job_counts_apply"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO "job_counts" AS c ("workspace", "stripe", "jobs")
-		SELECT "workspace", pg_backend_pid() % 32, count(*) * CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END
-		FROM "changed_jobs" GROUP BY "workspace" ORDER BY "workspace"
-	ON CONFLICT ("workspace", "stripe") DO UPDATE SET "jobs" = c."jobs" + excluded."jobs";
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO "job_counts" AS c ("workspace", "stripe", "jobs") VALUES (NEW."workspace", pg_backend_pid() % 32, 1)
+		ON CONFLICT ("workspace", "stripe") DO UPDATE SET "jobs" = c."jobs" + 1;
+	ELSE
+		INSERT INTO "job_counts" AS c ("workspace", "stripe", "jobs") VALUES (OLD."workspace", pg_backend_pid() % 32, -1)
+		ON CONFLICT ("workspace", "stripe") DO UPDATE SET "jobs" = c."jobs" - 1;
+	END IF;
 	RETURN NULL;
 END $$;
 --> statement-breakpoint
@@ -23,11 +27,7 @@ BEGIN
 	RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE TRIGGER "jobs_counted_on_insert" AFTER INSERT ON "jobs" REFERENCING NEW TABLE AS "changed_jobs"
-	FOR EACH STATEMENT EXECUTE FUNCTION "job_counts_apply"();
---> statement-breakpoint
-CREATE TRIGGER "jobs_counted_on_delete" AFTER DELETE ON "jobs" REFERENCING OLD TABLE AS "changed_jobs"
-	FOR EACH STATEMENT EXECUTE FUNCTION "job_counts_apply"();
+CREATE TRIGGER "jobs_counted" AFTER INSERT OR DELETE ON "jobs" FOR EACH ROW EXECUTE FUNCTION "job_counts_apply"();
 --> statement-breakpoint
 CREATE TRIGGER "jobs_counted_on_truncate" AFTER TRUNCATE ON "jobs"
 	FOR EACH STATEMENT EXECUTE FUNCTION "job_counts_clear"();
