@@ -144,7 +144,7 @@ export async function listJobs(
   const statement = new Statement();
   const order = orderBy(query.sort.field, query.sort.descending);
   const page = `select * from jobs ${where(matching(statement, workspaces, query.filter))}
-    order by ${order} limit ${statement.param(query.limit, 'int')} offset ${statement.param(query.offset, 'int')}`;
+    order by ${order} limit ${statement.param(query.limit, 'int')} offset ${statement.param(query.offset, 'bigint')}`;
   // The total rides along on every row (computed once); a page past the end counts on its own.
   const total = `, ${totalOf(statement, workspaces, query.filter)} as total`;
   const rows = await run(db, statement, withSteps(page, order, total), query.filter);
