@@ -140,13 +140,23 @@ interface AuthorizedServer {
   headers?: Record<string, string>;
 }
 
-/** Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile. */
-async function measure(servers: Record<Scenario['server'], AuthorizedServer | undefined>, pool: JobPool) {
+/**
+ * Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile. Each starts
+ * from a settled database: the writes of the one before (tens of thousands of pauses) would
+ * otherwise set autovacuum and a checkpoint off in the middle of the next (a create row once fell
+ * from about 1,000 to 194 req/s that way).
+ */
+async function measure(
+  servers: Record<Scenario['server'], AuthorizedServer | undefined>,
+  pool: JobPool,
+  settle: () => Promise<void>,
+) {
   const gateway = servers.gateway!.server;
   const rows: ScenarioRow[] = [];
   const peak = { rss: 0, scenario: '' };
   for (const scenario of chosen) {
     const { server, headers } = servers[scenario.server]!;
+    await settle();
     const rss = sampleMemory(gateway.pid);
     const cpuBefore = cpuSeconds(server.pid);
     const result = await runLoad(server.url, scenario, pool, {
@@ -224,8 +234,10 @@ async function main() {
     await seed(gateway, pool, consumers * jobsPerScenario, Math.max(totalJobs, PAGE_SIZE));
     const afterSeeding = residentMemory(gateway.pid);
     // Every scenario starts from the same settled database, not in the middle of autovacuum.
-    await sql`vacuum analyze`;
-    await sql`checkpoint`;
+    const settle = async () => {
+      await sql`vacuum analyze`;
+      await sql`checkpoint`;
+    };
     const [{ jobs: jobsAtStart }] = await sql`select count(*)::int as jobs from jobs`;
 
     // Access control's cost: the same pause on two more gateway processes, one checking a bearer
@@ -261,6 +273,7 @@ async function main() {
         'gateway-auth': authorized,
       },
       pool,
+      settle,
     );
     const memory = {
       peakDuringScenarios: peak.rss,

@@ -22,7 +22,7 @@ export async function* subprocessSteps(
   stop: AbortSignal,
 ): AsyncGenerator<StepWithJob> {
   for (let offset = 0; !stop.aborted; offset += PAGE) {
-    const { rows } = await jobs.listSteps({
+    const rows = await jobs.pageSteps({
       provider: 'subprocess',
       ...query,
       status: [...query.status],

@@ -265,12 +265,8 @@ export interface StepListQuery {
 
 export type StepWithJob = { step: JobStepRow; job: { workspace: string; name: string; attemptId: string } };
 
-/** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
-export async function listSteps(
-  db: Database,
-  query: StepListQuery,
-): Promise<{ rows: StepWithJob[]; total: number }> {
-  const where = and(
+function stepConditions(query: StepListQuery): SQL | undefined {
+  return and(
     inWorkspaces(query.workspace),
     query.jobName !== undefined ? eq(jobs.name, query.jobName) : undefined,
     query.status ? inArray(jobSteps.status, query.status) : undefined,
@@ -282,21 +278,40 @@ export async function listSteps(
     query.jobs ? or(inArray(jobs.name, query.jobs), inArray(jobs.id, query.jobs)) : undefined,
     query.sources ? inArray(jobs.source, query.sources) : undefined,
   );
+}
+
+/**
+ * A page of steps across jobs, without the total: for a reader that pages until a short page.
+ * The query itself (await it for the rows; its plan can be looked at).
+ */
+export function pageSteps(db: Database, query: StepListQuery) {
   const direction = query.sort?.descending ? desc : asc;
   const first = query.sort?.field === 'updated_at' ? jobSteps.updatedAt : jobs.createdAt;
+  return db
+    .select({
+      step: jobSteps,
+      job: { workspace: jobs.workspace, name: jobs.name, attemptId: jobs.attemptId },
+    })
+    .from(jobSteps)
+    .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
+    .where(stepConditions(query))
+    .orderBy(direction(first), direction(jobs.id), asc(jobSteps.position))
+    .limit(query.limit)
+    .offset(query.offset);
+}
+
+/** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
+export async function listSteps(
+  db: Database,
+  query: StepListQuery,
+): Promise<{ rows: StepWithJob[]; total: number }> {
   const [rows, [counted]] = await Promise.all([
+    pageSteps(db, query),
     db
-      .select({
-        step: jobSteps,
-        job: { workspace: jobs.workspace, name: jobs.name, attemptId: jobs.attemptId },
-      })
+      .select({ total: count() })
       .from(jobSteps)
       .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
-      .where(where)
-      .orderBy(direction(first), direction(jobs.id), asc(jobSteps.position))
-      .limit(query.limit)
-      .offset(query.offset),
-    db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),
+      .where(stepConditions(query)),
   ]);
   return { rows, total: counted?.total ?? 0 };
 }

@@ -129,6 +129,11 @@ export class JobsService {
     return repo.listSteps(this.db, query);
   }
 
+  /** A page of steps without their total, for a reader that pages until a short page. */
+  pageSteps(query: repo.StepListQuery) {
+    return repo.pageSteps(this.db, query);
+  }
+
   /** Stores lines that steps' processes printed (the built-in executor's), in one statement. */
   async appendLogs(lines: NewJobLogRow[]): Promise<void> {
     await logs.appendLogs(this.db, lines);

@@ -90,6 +90,12 @@ export const jobSteps = pgTable(
     uniqueIndex('job_steps_job_name_key').on(t.jobId, t.name),
     // Executors and controllers look for steps by status across all jobs.
     index('job_steps_status_idx').on(t.status),
+    // The built-in executor looks for its own steps on every job created: among many steps for
+    // other executors, it reads only these (migration 0007 adds statistics on the provider so the
+    // planner knows how few they are).
+    index('job_steps_subprocess_status_idx')
+      .on(t.status)
+      .where(sql`(${t.executor}->>'provider') = 'subprocess'`),
   ],
 );
 
