@@ -356,7 +356,13 @@ builder.queryFields((t) => ({
         before: position('before'),
         take: args.last != null ? { last: args.last } : { first: args.first ?? 20 },
       });
-      const edges = page.map((job) => ({ cursor: encodeJobCursor(field, keyOf(job, field)), node: job }));
+      // Each cursor is made only if asked for: a page of `nodes` needs none but the two ends'.
+      const edges = page.map((job) => ({
+        node: job,
+        get cursor() {
+          return encodeJobCursor(field, keyOf(job, field));
+        },
+      }));
       return args.last != null
         ? connection(edges, { hasNextPage: !!args.before, hasPreviousPage: hasMore }, count)
         : connection(edges, { hasNextPage: hasMore, hasPreviousPage: !!args.after }, count);
