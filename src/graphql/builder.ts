@@ -11,6 +11,9 @@ import type { GraphQLContext } from './context.js';
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** A connection's `totalCount`: the number, or how to count when the field is asked for. */
+export type TotalCount = number | (() => Promise<number>);
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   /** `may`: the caller may do these operations of the access policy in this workspace. */
@@ -19,7 +22,7 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
   /** Every connection also tells how many items match, over all its pages (or how to count them). */
-  Connection: { totalCount: number | (() => Promise<number>) };
+  Connection: { totalCount: TotalCount };
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
     DateTime: { Input: Date; Output: Date };

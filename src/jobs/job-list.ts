@@ -108,11 +108,17 @@ function orderBy(field: SortField, descending: boolean): string {
 
 /**
  * How many jobs match, as a scalar subquery. Without a filter that is the workspaces' counts,
- * which a trigger keeps (a few rows, however many jobs); with one, the matching jobs are counted.
+ * which a trigger keeps (a few rows, however many jobs); with one, the matching jobs are counted
+ * (by `conditions` when the statement has them already, so their parameters are not sent twice).
  */
-function totalOf(statement: Statement, workspaces: Workspaces, filter: JobListFilter): string {
+function totalOf(
+  statement: Statement,
+  workspaces: Workspaces,
+  filter: JobListFilter,
+  conditions?: string[],
+): string {
   return narrows(filter)
-    ? `(select count(*)::int from jobs ${where(matching(statement, workspaces, filter))})`
+    ? `(select count(*)::int from jobs ${where(conditions ?? matching(statement, workspaces, filter))})`
     : `(select coalesce(sum(job_counts.jobs), 0)::int from job_counts ${where(inWorkspaces(statement, workspaces, 'job_counts.workspace'))})`;
 }
 
@@ -143,10 +149,11 @@ export async function listJobs(
 ): Promise<{ jobs: JobRecord[]; total: number }> {
   const statement = new Statement();
   const order = orderBy(query.sort.field, query.sort.descending);
-  const page = `select * from jobs ${where(matching(statement, workspaces, query.filter))}
+  const conditions = matching(statement, workspaces, query.filter);
+  const page = `select * from jobs ${where(conditions)}
     order by ${order} limit ${statement.param(query.limit, 'int')} offset ${statement.param(query.offset, 'bigint')}`;
   // The total rides along on every row (computed once); a page past the end counts on its own.
-  const total = `, ${totalOf(statement, workspaces, query.filter)} as total`;
+  const total = `, ${totalOf(statement, workspaces, query.filter, conditions)} as total`;
   const rows = await run(db, statement, withSteps(page, order, total), query.filter);
   const [first] = rows;
   return {

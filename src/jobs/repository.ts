@@ -123,17 +123,9 @@ export async function saveStatusChange(db: Database, change: StatusChange): Prom
   await db.execute(sql`with ${sql.join(ctes, sql`, `)} ${last}`);
 }
 
-/** Steps of many jobs in one statement, in step order. */
-export async function findSteps(db: Database, jobIds: string[]): Promise<Map<string, JobStepRow[]>> {
-  const byJob = new Map<string, JobStepRow[]>(jobIds.map((id) => [id, []]));
-  if (jobIds.length === 0) return byJob;
-  const rows = await db
-    .select()
-    .from(jobSteps)
-    .where(inArray(jobSteps.jobId, jobIds))
-    .orderBy(asc(jobSteps.jobId), asc(jobSteps.position));
-  for (const row of rows) byJob.get(row.jobId)!.push(row);
-  return byJob;
+/** A job's steps, in step order. */
+export function findStepsOfJob(db: Database, jobId: string): Promise<JobStepRow[]> {
+  return db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).orderBy(asc(jobSteps.position));
 }
 
 /** Steps by id, in one statement; ids with no step are left out. */
@@ -143,14 +135,6 @@ export async function findStepsByIds(db: Database, ids: readonly string[]): Prom
     .select()
     .from(jobSteps)
     .where(inArray(jobSteps.id, [...ids]));
-}
-
-export async function withSteps(db: Database, rows: JobRow[]): Promise<JobRecord[]> {
-  const steps = await findSteps(
-    db,
-    rows.map((r) => r.id),
-  );
-  return rows.map((row) => ({ ...row, steps: steps.get(row.id)! }));
 }
 
 /**
@@ -284,7 +268,7 @@ function stepConditions(query: StepListQuery): SQL | undefined {
  * A page of steps across jobs, without the total: for a reader that pages until a short page.
  * The query itself (await it for the rows; its plan can be looked at).
  */
-export function pageSteps(db: Database, query: StepListQuery) {
+export function pageSteps(db: Database, query: StepListQuery, where = stepConditions(query)) {
   const direction = query.sort?.descending ? desc : asc;
   const first = query.sort?.field === 'updated_at' ? jobSteps.updatedAt : jobs.createdAt;
   return db
@@ -294,7 +278,7 @@ export function pageSteps(db: Database, query: StepListQuery) {
     })
     .from(jobSteps)
     .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
-    .where(stepConditions(query))
+    .where(where)
     .orderBy(direction(first), direction(jobs.id), asc(jobSteps.position))
     .limit(query.limit)
     .offset(query.offset);
@@ -305,13 +289,10 @@ export async function listSteps(
   db: Database,
   query: StepListQuery,
 ): Promise<{ rows: StepWithJob[]; total: number }> {
+  const where = stepConditions(query);
   const [rows, [counted]] = await Promise.all([
-    pageSteps(db, query),
-    db
-      .select({ total: count() })
-      .from(jobSteps)
-      .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
-      .where(stepConditions(query)),
+    pageSteps(db, query, where),
+    db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),
   ]);
   return { rows, total: counted?.total ?? 0 };
 }

@@ -177,8 +177,7 @@ export class JobsService {
   async updateStatusDetails(workspace: string, name: string, details: Record<string, unknown>) {
     const job = await mergeStatusDetails(this.db, workspace, name, details);
     if (!job) throw new JobNotFoundError(workspace, name);
-    const [record] = await repo.withSteps(this.db, [job]);
-    return record!;
+    return { ...job, steps: await repo.findStepsOfJob(this.db, job.id) };
   }
 
   /**

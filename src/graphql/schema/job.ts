@@ -16,7 +16,7 @@ import { keyOf, type JobKey } from '../../jobs/job-list.js';
 import { filesetOf, stepSpecOf } from '../../jobs/views.js';
 import { firstOrLast, invalidCursor, pageSize } from '../argument-errors.js';
 import { needs } from '../auth-scopes.js';
-import { builder } from '../builder.js';
+import { builder, type TotalCount } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { JobActionEnum, JobStatusEnum, upperCased } from './enums.js';
 import { JobSpecRef, StepSpecRef } from './job-spec.js';
@@ -175,7 +175,7 @@ JobRef.implement({
 export function connection<T>(
   edges: { cursor: string; node: T }[],
   { hasNextPage, hasPreviousPage }: { hasNextPage: boolean; hasPreviousPage: boolean },
-  totalCount: number | (() => Promise<number>),
+  totalCount: TotalCount,
 ) {
   const pageInfo = {
     hasNextPage,
@@ -192,7 +192,7 @@ export function connection<T>(
  */
 export const totalCountField = (what: string) => ({
   description: `How many ${what} there are over all pages (not just this one).`,
-  resolve: ({ totalCount }: { totalCount: number | (() => Promise<number>) }) =>
+  resolve: ({ totalCount }: { totalCount: TotalCount }) =>
     typeof totalCount === 'function' ? totalCount() : totalCount,
 });
 
