@@ -5,7 +5,7 @@
  * the doors never produce are walked too; what the statement wrote (steps, job, event) must be
  * exactly what the action table, `stepStatusesAfter` and `pauseRefusal` say.
  */
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { JobStateConflictError, PauseRefusedError } from '../src/jobs/errors.js';
@@ -21,8 +21,9 @@ import {
 import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
 import { JobsService } from '../src/jobs/service.js';
 import { createJobRequest } from '../src/jobs/spec.js';
-import { jobStatusEvents, jobSteps, jobs } from '../src/jobs/tables.js';
+import { jobSteps, jobs } from '../src/jobs/tables.js';
 import { databaseKinds, openMigrated, type TestDatabase } from './support/databases.js';
+import { storedJob } from './support/job-rows.js';
 import { uniqueWorkspace } from './support/fixtures.js';
 
 type Provider = 'cpu' | 'subprocess';
@@ -103,21 +104,7 @@ describe.each(databaseKinds)('the status statement on $name', (kind) => {
     return created.id;
   }
 
-  async function rows(jobId: string) {
-    const { db } = handle;
-    const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
-    const steps = await db
-      .select()
-      .from(jobSteps)
-      .where(eq(jobSteps.jobId, jobId))
-      .orderBy(asc(jobSteps.position));
-    const events = await db
-      .select()
-      .from(jobStatusEvents)
-      .where(eq(jobStatusEvents.jobId, jobId))
-      .orderBy(asc(jobStatusEvents.id));
-    return { job: job, steps, events };
-  }
+  const rows = (jobId: string) => storedJob(handle.db, jobId);
 
   it.each(CELLS)('$action on a $status job writes what the lifecycle says', async ({ action, status }) => {
     const ws = uniqueWorkspace();

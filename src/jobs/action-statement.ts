@@ -11,8 +11,8 @@
  * functions and compares, and the service checks their agreement on every request.
  */
 import { runStatement, type Database } from '../db/client.js';
-import { JOB_GATE_CTE } from './job-gate.js';
-import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
+import { LOCKED_JOB_CTES } from './job-gate.js';
+import { jobRecordFromRows } from './job-rows.js';
 import {
   actionTable,
   DEFAULT_PAUSE_DEADLINE_SECONDS,
@@ -103,14 +103,7 @@ function actionStatement(action: StatusAction): string {
       ? `and not exists (select 1 from locked join current_step on current_step.id = locked."step.id"
         where ${PAUSE_REFUSED})`
       : '';
-  // The gate (job-gate.ts) is joined in, so it is passed before any row is locked.
-  return `with ${JOB_GATE_CTE},
-locked as (
-  select ${JOB_WITH_STEP_COLUMNS}
-  from gate, jobs join job_steps on job_steps.job_id = jobs.id
-  where jobs.workspace = $1::text and jobs.name = $2::text
-  for update of jobs, job_steps
-),
+  return `with ${LOCKED_JOB_CTES},
 job as (
   select "job.id" as id, "job.workspace" as workspace, "job.name" as name, "job.status" as status
   from locked limit 1

@@ -14,9 +14,24 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { JOB_WITH_STEP_COLUMNS } from './job-rows.js';
 
 /** The gate as a CTE for a single-statement change whose `$1` is the workspace and `$2` the name. */
 export const JOB_GATE_CTE = `gate as (select pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0)))`;
+
+/**
+ * The gate, then `locked`: the job `$1`/`$2` and its steps, one row each, locked for the statement
+ * that goes on from here (the gate is joined in, so it is passed before any row is locked). The step
+ * rows are locked too: after waiting for a concurrent change, READ COMMITTED re-reads only the rows
+ * it locks.
+ */
+export const LOCKED_JOB_CTES = `${JOB_GATE_CTE},
+locked as (
+  select ${JOB_WITH_STEP_COLUMNS}
+  from gate, jobs join job_steps on job_steps.job_id = jobs.id
+  where jobs.workspace = $1::text and jobs.name = $2::text
+  for update of jobs, job_steps
+)`;
 
 /** Passes the gate inside a transaction, before the job is locked (the same key as JOB_GATE_CTE). */
 export async function passJobGate(tx: Database, workspace: string, name: string): Promise<void> {

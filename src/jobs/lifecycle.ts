@@ -122,8 +122,8 @@ export const stepTransitions: Record<JobStatus, readonly JobStatus[]> = {
 
 export const canStepMove = (from: JobStatus, to: JobStatus) => stepTransitions[from].includes(to);
 
-/** Step statuses the job takes over as its own whenever any step is in one of them. */
-const COPIED_FROM_STEP: readonly JobStatus[] = [
+/** Step statuses the job takes over as its own whenever any step is in one of them, in this order. */
+export const JOB_STATUSES_TAKEN_FROM_STEPS: readonly JobStatus[] = [
   'error',
   'cancelling',
   'cancelled',
@@ -137,7 +137,7 @@ const COPIED_FROM_STEP: readonly JobStatus[] = [
  * all completed means completed; otherwise the current (first unfinished) step's status.
  */
 export function deriveJobStatus(stepStatuses: readonly JobStatus[]): JobStatus {
-  for (const copied of COPIED_FROM_STEP) if (stepStatuses.includes(copied)) return copied;
+  for (const copied of JOB_STATUSES_TAKEN_FROM_STEPS) if (stepStatuses.includes(copied)) return copied;
   if (stepStatuses.includes('active')) return 'active';
   const current = stepStatuses.find((s) => s !== 'completed');
   return current ?? 'completed';

@@ -45,8 +45,8 @@ export async function findJobWithSteps(
 }
 
 /**
- * The job and its steps, locked for the rest of the transaction, in one statement: every status
- * change starts here, and each round trip counts on the write path. The step rows are locked
+ * The job and its steps, locked for the rest of the transaction, in one statement, for the changes
+ * that are a transaction of several statements (a forced cancel or delete). The step rows are locked
  * too, not only the job's: after waiting for a concurrent change, READ COMMITTED re-reads only
  * the rows it locks, so unlocked joined steps would be the stale ones from before the wait. The
  * job's gate comes first (job-gate.ts), so events get transaction ids in commit order.

@@ -28,6 +28,7 @@ import {
   type JobStatus,
 } from './lifecycle.js';
 import { runAction, type StatusAction } from './action-statement.js';
+import { runStepReport, stepReportAgrees } from './step-report-statement.js';
 import * as logs from './logs.js';
 import type { ExecutionProfile } from './profiles.js';
 import * as repo from './repository.js';
@@ -255,6 +256,10 @@ export class JobsService {
    * the job's lock. With `expected`, the update applies only while the step is in one of those
    * statuses: of several executors claiming one step, exactly one wins, and the others get a
    * StepTransitionError.
+   *
+   * One statement decides and writes the report (step-report-statement.ts); `decideStepUpdate`
+   * then says, from the job as it was locked, what it must have decided: a disagreement is a bug,
+   * not a user error, and is reported as one.
    */
   async updateStepStatus(
     workspace: string,
@@ -263,44 +268,33 @@ export class JobsService {
     update: StepStatusUpdate,
     { expected, actor = null }: { expected?: readonly JobStatus[]; actor?: Actor } = {},
   ): Promise<JobStepRow & { attemptId: string }> {
-    let attemptId = '';
-    const { step, jobChanged } = await this.db.transaction(async (tx) => {
-      const job = await repo.lockJob(tx, workspace, jobName);
-      if (!job) throw new JobNotFoundError(workspace, jobName);
-      attemptId = job.attemptId;
-      const { steps } = job;
-      const index = steps.findIndex((s) => s.name === stepName);
-      const step = steps[index];
-      if (!step) throw new StepNotFoundError(workspace, jobName, stepName);
-      const outcome = decideStepUpdate(job.status, steps, index, update, expected);
-      if (outcome.kind === 'refused') {
-        throw new StepTransitionError(jobName, stepName, step.status, update.status, outcome.reason);
-      }
-      if (outcome.kind === 'unchanged') return { step, jobChanged: false };
-
-      const now = new Date();
-      const change: repo.StatusChange = {
-        steps: outcome.steps.map(({ index: i, changes }) => {
-          // The outcome names steps by their place in `steps`.
-          const changed = Object.assign(steps[i]!, changes, { updatedAt: now });
-          return { id: changed.id, changes: { ...changes, updatedAt: now } };
-        }),
-      };
-      if (outcome.job) {
-        change.job = { id: job.id, changes: { ...outcome.job, updatedAt: now } };
-        change.event = {
-          job,
-          previousStatus: job.status,
-          status: outcome.job.status,
-          occurredAt: now,
-          actor,
-        };
-      }
-      await repo.saveStatusChange(tx, change);
-      return { step, jobChanged: outcome.job !== undefined };
-    });
-    if (jobChanged) this.onStatusCommitted();
-    return { ...step, attemptId };
+    const now = new Date();
+    const result = await runStepReport(
+      this.db,
+      { workspace, name: jobName },
+      stepName,
+      update,
+      expected,
+      now,
+      actor,
+    );
+    if (!result) throw new JobNotFoundError(workspace, jobName);
+    const { locked: job } = result;
+    const index = job.steps.findIndex((s) => s.name === stepName);
+    const step = job.steps[index];
+    if (!step) throw new StepNotFoundError(workspace, jobName, stepName);
+    const outcome = decideStepUpdate(job.status, job.steps, index, update, expected);
+    if (!stepReportAgrees(outcome, result)) {
+      throw new Error(`a step report on a ${job.status} job: the step statement and the lifecycle disagree`);
+    }
+    const answer = { ...step, attemptId: job.attemptId };
+    if (outcome.kind === 'refused') {
+      throw new StepTransitionError(jobName, stepName, step.status, update.status, outcome.reason);
+    }
+    if (outcome.kind === 'unchanged') return answer;
+    if (outcome.job) this.onStatusCommitted();
+    // The outcome names the reported step first.
+    return { ...answer, ...outcome.steps[0]!.changes, updatedAt: now };
   }
 
   /**
