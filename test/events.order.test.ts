@@ -1,7 +1,8 @@
 /**
  * A job's events in the order its changes committed, under contention: clients racing pause,
  * resume and step reports on one job, then its history read in the feed's order, `(xid, id)`, and
- * through GraphQL, must chain (each event's previous status is the one before it).
+ * through GraphQL, must chain (each event's previous status is the one before it), with times that
+ * never go back.
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +33,9 @@ interface Change {
   previous: string | null;
 }
 
+/** Where a history's times stop following its order: the first event stamped before the one before it. */
+const timeBreakIn = (times: Date[]) => times.findIndex((t, i) => i > 0 && t < times[i - 1]);
+
 /** Where a history stops chaining: the index of the first event whose previous status is not the one before it. */
 const breakIn = (history: Change[]) =>
   history.findIndex((e, i) => i > 0 && e.previous !== history[i - 1].status);
@@ -41,6 +45,7 @@ describe.each(databaseKinds)('event order under contention on $name', (kind) => 
 
   it(`keeps each job's history in commit order (${ROUNDS} rounds, ${CLIENTS} clients)`, async () => {
     const broken: { round: number; history: Change[] }[] = [];
+    const outOfTime: { round: number; times: Date[] }[] = [];
     let changes = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const ws = uniqueWorkspace();
@@ -59,10 +64,14 @@ describe.each(databaseKinds)('event order under contention on $name', (kind) => 
       await Promise.all(Array.from({ length: CLIENTS }, client));
 
       const result = await suite.server.gateway.database.db.execute(
-        sql`select status, previous_status as previous from job_status_events
+        sql`select status, previous_status as previous, occurred_at as at from job_status_events
             where workspace = ${ws} order by xid, id`,
       );
-      const rows = ((result as { rows?: unknown[] }).rows ?? result) as Change[];
+      const stamped = ((result as { rows?: unknown[] }).rows ?? result) as (Change & { at: Date | string })[];
+      const rows: Change[] = stamped.map(({ status, previous }) => ({ status, previous }));
+      // Each change is stamped once it holds the job, so times follow the order too.
+      const times = stamped.map((row) => new Date(row.at));
+      if (timeBreakIn(times) !== -1) outOfTime.push({ round, times });
       changes += rows.length;
       if (breakIn(rows) !== -1) broken.push({ round, history: rows });
 
@@ -73,6 +82,7 @@ describe.each(databaseKinds)('event order under contention on $name', (kind) => 
       expect(history).toEqual(rows);
     }
     expect(broken).toEqual([]);
+    expect(outOfTime).toEqual([]);
     // The race did make changes: the check is not passing on empty histories.
     expect(changes).toBeGreaterThan(ROUNDS * 3);
   }, 300_000);

@@ -11,7 +11,7 @@
  * functions and compares, and the service checks their agreement on every request.
  */
 import { runStatement, type Database } from '../db/client.js';
-import { LOCKED_JOB_CTES } from './job-gate.js';
+import { CHANGED_AT, changedAtOf, LOCKED_JOB_CTES } from './job-gate.js';
 import { jobRecordFromRows } from './job-rows.js';
 import {
   actionTable,
@@ -92,7 +92,7 @@ const PAUSE_REFUSED = `locked."step.status" = 'active' and coalesce(
     ) = 0`;
 
 /**
- * $1 workspace, $2 name, $3 the time of the change, $4 the actor. One row per step in step order:
+ * $1 workspace, $2 name, $3 the actor. One row per step in step order:
  * the job and step as locked (before the change), the step's status after it (`step.newStatus`),
  * and whether the change was written (`applied`). No rows: no such job. A data-modifying CTE's
  * changes are invisible to the rest of its statement, hence the computed new statuses.
@@ -126,18 +126,19 @@ applied as (
   select * from decision where to_status is not null ${refused}
 ),
 step_writes as (
-  update job_steps set status = next.new_status, updated_at = $3::timestamptz
+  update job_steps set status = next.new_status, updated_at = ${CHANGED_AT}
   from next, applied where job_steps.id = next.id and next.new_status <> next.status
 ),
 job_write as (
-  update jobs set status = applied.to_status, updated_at = $3::timestamptz
+  update jobs set status = applied.to_status, updated_at = ${CHANGED_AT}
   from applied where jobs.id = applied.id
 ),
 event as (
   insert into job_status_events (job_id, workspace, job_name, status, previous_status, occurred_at, actor)
-  select id, workspace, name, to_status, status, $3::timestamptz, $4::text from applied
+  select id, workspace, name, to_status, status, ${CHANGED_AT}, $3::text from applied
 )
-select locked.*, next.new_status as "step.newStatus", exists (select 1 from applied) as applied
+select locked.*, next.new_status as "step.newStatus", exists (select 1 from applied) as applied,
+  ${CHANGED_AT} as "changedAt"
 from locked join next on next.id = locked."step.id"
 order by locked."step.position"`;
 }
@@ -154,6 +155,8 @@ export interface ActionResult {
   locked: JobRecord;
   /** Whether the statement changed the job (and wrote its event). */
   applied: boolean;
+  /** The time of the change (when applied). */
+  changedAt: Date;
   /** Each step's status after the change, in step order (meaningful when applied). */
   stepStatuses: JobStatus[];
 }
@@ -163,20 +166,15 @@ export async function runAction(
   db: Database,
   action: StatusAction,
   job: { workspace: string; name: string },
-  at: Date,
   actor: string | null,
 ): Promise<ActionResult | undefined> {
-  const rows = await runStatement(db, ACTION_STATEMENTS[action], [
-    job.workspace,
-    job.name,
-    at.toISOString(),
-    actor,
-  ]);
+  const rows = await runStatement(db, ACTION_STATEMENTS[action], [job.workspace, job.name, actor]);
   const locked = jobRecordFromRows(rows);
   if (!locked) return undefined;
   return {
     locked,
     applied: rows[0]!.applied === true,
+    changedAt: changedAtOf(rows[0]!),
     stepStatuses: rows.map((row) => row['step.newStatus'] as JobStatus),
   };
 }

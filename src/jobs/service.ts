@@ -268,14 +268,12 @@ export class JobsService {
     update: StepStatusUpdate,
     { expected, actor = null }: { expected?: readonly JobStatus[]; actor?: Actor } = {},
   ): Promise<JobStepRow & { attemptId: string }> {
-    const now = new Date();
     const result = await runStepReport(
       this.db,
       { workspace, name: jobName },
       stepName,
       update,
       expected,
-      now,
       actor,
     );
     if (!result) throw new JobNotFoundError(workspace, jobName);
@@ -294,7 +292,7 @@ export class JobsService {
     if (outcome.kind === 'unchanged') return answer;
     if (outcome.job) this.onStatusCommitted();
     // The outcome names the reported step first.
-    return { ...answer, ...outcome.steps[0]!.changes, updatedAt: now };
+    return { ...answer, ...outcome.steps[0]!.changes, updatedAt: result.changedAt };
   }
 
   /**
@@ -309,10 +307,9 @@ export class JobsService {
     name: string,
     actor: Actor,
   ): Promise<JobRecord> {
-    const now = new Date();
-    const result = await runAction(this.db, action, { workspace, name }, now, actor);
+    const result = await runAction(this.db, action, { workspace, name }, actor);
     if (!result) throw new JobNotFoundError(workspace, name);
-    const { locked: job, applied } = result;
+    const { locked: job, applied, changedAt: now } = result;
     const outcome = actionTable[action][job.status];
     const statuses =
       outcome.kind === 'transition'

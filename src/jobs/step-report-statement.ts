@@ -13,7 +13,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { runStatement, type Database } from '../db/client.js';
-import { LOCKED_JOB_CTES } from './job-gate.js';
+import { CHANGED_AT, changedAtOf, LOCKED_JOB_CTES } from './job-gate.js';
 import { jobRecordFromRows } from './job-rows.js';
 import {
   JOB_STATUSES,
@@ -45,7 +45,7 @@ const DERIVED_JOB_STATUS = `case ${[...JOB_STATUSES_TAKEN_FROM_STEPS, 'active' a
 /**
  * $1 workspace, $2 job name, $3 step name, $4 reported status, $5 reported status details (a JSON
  * object), $6 reported error details (JSON, null when not reported), $7 the statuses the step must
- * be in (a JSON array, null for any), $8 the time of the change, $9 the actor.
+ * be in (a JSON array, null for any), $8 the actor.
  *
  * One row per step in step order: the job and step as locked (before the change), the step's status
  * after it (`step.newStatus`), what was decided (`outcome`: a refusal's rule, `unchanged` or
@@ -104,28 +104,29 @@ reported_write as (
   update job_steps set status = $4::text,
     status_details = (verdict.status_details || $5::jsonb)::json,
     error_details = coalesce($6::jsonb::json, job_steps.error_details),
-    updated_at = $8::timestamptz
+    updated_at = ${CHANGED_AT}
   from verdict where verdict.outcome = 'changed' and job_steps.id = verdict.id
 ),
 step_writes as (
-  update job_steps set status = next.new_status, updated_at = $8::timestamptz
+  update job_steps set status = next.new_status, updated_at = ${CHANGED_AT}
   from next, verdict
   where verdict.outcome = 'changed' and job_steps.id = next.id and next.id <> verdict.id
     and next.new_status <> next.status
 ),
 job_write as (
   -- A job that fails carries the failing step's error details.
-  update jobs set status = job_change.to_status, updated_at = $8::timestamptz,
+  update jobs set status = job_change.to_status, updated_at = ${CHANGED_AT},
     error_details = case when job_change.to_status = 'error'
       then coalesce($6::jsonb, verdict.error_details, '{}'::jsonb)::json else jobs.error_details end
   from job_change, verdict where jobs.id = job_change.id
 ),
 event as (
   insert into job_status_events (job_id, workspace, job_name, status, previous_status, occurred_at, actor)
-  select id, workspace, name, to_status, status, $8::timestamptz, $9::text from job_change
+  select id, workspace, name, to_status, status, ${CHANGED_AT}, $8::text from job_change
 )
 select locked.*, next.new_status as "step.newStatus",
-  (select outcome from verdict) as outcome, (select to_status from job_change) as "job.newStatus"
+  (select outcome from verdict) as outcome, (select to_status from job_change) as "job.newStatus",
+  ${CHANGED_AT} as "changedAt"
 from locked join next on next.id = locked."step.id"
 order by locked."step.position"`;
 
@@ -134,6 +135,8 @@ export interface StepReportResult {
   locked: JobRecord;
   /** What the statement decided: a refusal's rule, `unchanged` or `changed`; null for no such step. */
   outcome: string | null;
+  /** The time of the change (when changed). */
+  changedAt: Date;
   /** Each step's status after the report, in step order. */
   stepStatuses: JobStatus[];
   /** The job's new status, when the report changed it (and wrote its event). */
@@ -147,7 +150,6 @@ export async function runStepReport(
   stepName: string,
   update: StepStatusUpdate,
   expected: readonly JobStatus[] | undefined,
-  at: Date,
   actor: string | null,
 ): Promise<StepReportResult | undefined> {
   const rows = await runStatement(db, STEP_REPORT_STATEMENT, [
@@ -158,7 +160,6 @@ export async function runStepReport(
     JSON.stringify(update.status_details ?? {}),
     update.error_details === undefined ? null : JSON.stringify(update.error_details),
     expected ? JSON.stringify(expected) : null,
-    at.toISOString(),
     actor,
   ]);
   const locked = jobRecordFromRows(rows);
@@ -166,6 +167,7 @@ export async function runStepReport(
   return {
     locked,
     outcome: rows[0]!.outcome as string | null,
+    changedAt: changedAtOf(rows[0]!),
     stepStatuses: rows.map((row) => row['step.newStatus'] as JobStatus),
     jobStatus: (rows[0]!['job.newStatus'] as JobStatus | null) ?? null,
   };
