@@ -28,7 +28,7 @@ export interface Scenario {
    */
   server: 'gateway' | 'bare' | 'gateway-open' | 'gateway-auth';
   jobs: JobSupply;
-  request(job: string): { method: 'GET' | 'POST'; path: string; body?: unknown };
+  request(job: string): { method: 'GET' | 'POST' | 'PATCH'; path: string; body?: unknown };
   /** The status code every response must have. */
   status: number;
   /** Text every response body must contain: a cheap check that the right status code carries the right answer. */
@@ -108,6 +108,20 @@ export const scenarios: Scenario[] = [
     status: 200,
     marker: '"status":"PAUSING"',
     check: (body, job) => !body.errors && paused(body.data?.pauseJob?.job, job, 'PAUSING'),
+  },
+  {
+    id: 'rest-step-report',
+    label: 'REST step report (an executor starts a step)',
+    server: 'gateway',
+    jobs: 'fresh',
+    request: (job) => ({
+      method: 'PATCH',
+      path: `${rest}/jobs/${job}/steps/step-a/status`,
+      body: { status: 'active' },
+    }),
+    status: 200,
+    marker: '"status":"active"',
+    check: (body) => body.name === 'step-a' && body.status === 'active',
   },
   {
     id: 'rest-create',

@@ -11,6 +11,7 @@
  * database is created and dropped).
  */
 import { readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createPostgresDatabase } from '../test/support/databases.js';
@@ -44,14 +45,39 @@ function usage(pid: number) {
   return { rss, cpu: ticks / 100 };
 }
 
-async function rest(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/apis/jobs/v2${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
+/**
+ * The producer's requests over node:http with kept-alive connections, not `fetch`: this process
+ * also holds the subscribers' sockets and times their messages, and fetch's per-request work here
+ * delayed their reading (by about 40 ms at the median, measured against the watcher's send times).
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function rest(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${base}/apis/jobs/v2${path}`,
+      {
+        method,
+        agent,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode! >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+          else resolve(JSON.parse(text));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 interface Subscriber {
@@ -96,6 +122,14 @@ function subscriber(base: string, job: string): Subscriber {
     });
   });
   return sub;
+}
+
+/** The watcher's own view: from a change's time to its feed reading it (its Prometheus histogram so far). */
+async function feedLag(base: string) {
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const read = (part: 'sum' | 'count') =>
+    Number(new RegExp(`^event_feed_lag_seconds_${part} (\\S+)$`, 'm').exec(metrics)![1]);
+  return { sum: read('sum'), count: read('count') };
 }
 
 function percentile(sorted: number[], p: number) {
@@ -150,12 +184,15 @@ async function main() {
     const cycle = ['pausing', 'paused', 'active'];
     const next = new Map(names.map((n) => [n, 0]));
     const produced = new Map(names.map((n) => [n, 0]));
+    const lagBefore = await feedLag(watcher.url);
     measuring = true;
     const cpuStart = usage(watcher.pid).cpu;
     const started = Date.now();
     const total = RATE * SECONDS;
     let sent = 0;
     const inFlight = new Set<Promise<void>>();
+    /** How long each step report took to answer, at the producing gateway (ms). */
+    const reportTimes: number[] = [];
     const lastChange = new Map<string, Promise<void>>();
     while (sent < total) {
       const due = Math.floor(((Date.now() - started) / 1000) * RATE);
@@ -167,12 +204,13 @@ async function main() {
         // One change per job at a time, so each job's changes stay in order: with fewer jobs than
         // requests in flight, a job's next change waits for its previous one.
         const p: Promise<void> = (lastChange.get(name) ?? Promise.resolve())
-          .then(() =>
-            rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
+          .then(async () => {
+            const sentAt = performance.now();
+            await rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
               status,
-            }),
-          )
-          .then(() => {})
+            });
+            reportTimes.push(performance.now() - sentAt);
+          })
           .finally(() => inFlight.delete(p));
         lastChange.set(name, p);
         inFlight.add(p);
@@ -191,6 +229,8 @@ async function main() {
     const lost = subscribers.reduce((n, s) => n + Math.max(0, expectedOf(s) - s.received), 0);
     const extra = subscribers.reduce((n, s) => n + Math.max(0, s.received - expectedOf(s)), 0);
     const sorted = latencies.sort((a, b) => a - b);
+    const reported = reportTimes.sort((a, b) => a - b);
+    const lagAfter = await feedLag(watcher.url);
 
     const report = {
       subscribers: SUBSCRIBERS,
@@ -199,6 +239,10 @@ async function main() {
       achieved_rate_per_s: Math.round(total / elapsed),
       deliveries: sorted.length,
       latency_ms: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) },
+      watcher_feed_lag_ms_mean: Math.round(
+        ((lagAfter.sum - lagBefore.sum) / (lagAfter.count - lagBefore.count)) * 1000,
+      ),
+      step_report_ms: { p50: percentile(reported, 50), p99: percentile(reported, 99) },
       events_lost: lost,
       events_duplicated: extra,
       watcher_rss_mb: {
@@ -210,6 +254,7 @@ async function main() {
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
+    agent.destroy();
     await teardown.run();
   }
 }
