@@ -45,6 +45,8 @@ export interface SubscriberReport {
   achieved_rate_per_s: number;
   deliveries: number;
   latency_ms: { p50: number; p99: number; max: number };
+  watcher_feed_lag_ms_mean: number;
+  step_report_ms: { p50: number; p99: number };
   events_lost: number;
   events_duplicated: number;
   memory_per_idle_subscriber_kb: number;
@@ -139,6 +141,10 @@ export function renderReport(report: Report): string {
       `| ${count(s.subscribers)} | ${count(s.achieved_rate_per_s)} | ${count(s.deliveries)} | ` +
         `${s.latency_ms.p50} ms | ${s.latency_ms.p99} ms | ${count(s.events_lost)} | ${count(s.events_duplicated)} | ` +
         `${s.memory_per_idle_subscriber_kb} KB | ${s.watcher_cpu_percent_of_one_core} % of a core |`,
+      '',
+      `Where the time went: the watching process's feed read each change ${s.watcher_feed_lag_ms_mean} ms after it on ` +
+        `average; a step report took ${Math.round(s.step_report_ms.p50)} ms to answer at the producing process ` +
+        `(p50; p99 ${Math.round(s.step_report_ms.p99)} ms).`,
     );
   }
   return lines.join('\n') + '\n';
