@@ -22,13 +22,14 @@ export const JOB_GATE_CTE = `gate as (select pg_advisory_xact_lock(hashtextexten
 /**
  * The gate, then `changed_at`, the time of the change (read once the gate is passed, so a job's
  * changes are stamped in the order they happen, by the database's one clock, whichever gateway
- * process asked), and `locked`: the job `$1`/`$2` and its steps, one row each, locked for the
+ * process asked; in whole milliseconds, as the API shows times, so a time read from an answer
+ * finds its job again in a `$lte` filter), and `locked`: the job `$1`/`$2` and its steps, one row each, locked for the
  * statement that goes on from here (the gate is joined in, so it is passed before any row is
  * locked). The step rows are locked too: after waiting for a concurrent change, READ COMMITTED
  * re-reads only the rows it locks.
  */
 export const LOCKED_JOB_CTES = `${JOB_GATE_CTE},
-changed_at as (select clock_timestamp() as at from gate),
+changed_at as (select date_trunc('milliseconds', clock_timestamp()) as at from gate),
 locked as (
   select ${JOB_WITH_STEP_COLUMNS}
   from gate, jobs join job_steps on job_steps.job_id = jobs.id
