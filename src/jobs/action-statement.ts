@@ -11,8 +11,13 @@
  * functions and compares, and the service checks their agreement on every request.
  */
 import { runStatement, type Database } from '../db/client.js';
-import { CHANGED_AT, changedAtOf, LOCKED_JOB_CTES } from './job-gate.js';
-import { jobRecordFromRows } from './job-rows.js';
+import {
+  CHANGED_AT,
+  LOCKED_JOB_CTES,
+  lockedChangeOf,
+  statusLiteral,
+  type LockedChange,
+} from './status-statement.js';
 import {
   actionTable,
   DEFAULT_PAUSE_DEADLINE_SECONDS,
@@ -21,11 +26,8 @@ import {
   type JobAction,
   type JobStatus,
 } from './lifecycle.js';
-import type { JobRecord } from './repository.js';
 
 export type StatusAction = Exclude<JobAction, 'delete'>;
-
-const literal = (status: JobStatus) => `'${status}'`;
 
 /** `case <subject> when 'a' then 'b' … else <otherwise> end` for the statuses `map` changes. */
 function statusCase(
@@ -37,7 +39,7 @@ function statusCase(
     const to = map(status);
     // Unchanged statuses fall through to `otherwise` when that is the subject itself.
     const unchanged = to === undefined || (to === status && otherwise === subject);
-    return unchanged ? [] : [`when ${literal(status)} then ${literal(to)}`];
+    return unchanged ? [] : [`when ${statusLiteral(status)} then ${statusLiteral(to)}`];
   });
   return cells.length === 0 ? otherwise : `case ${subject} ${cells.join(' ')} else ${otherwise} end`;
 }
@@ -77,7 +79,7 @@ function stepStatusAfter(action: StatusAction): string {
       (s) => stepStatusesAfter(action, to, ['active', s])[1],
       'locked."step.status"',
     );
-    return `when ${literal(to)} then case when current_step.id is not null then ${current} else ${other} end`;
+    return `when ${statusLiteral(to)} then case when current_step.id is not null then ${current} else ${other} end`;
   });
   return `case decision.to_status ${forTarget.join(' ')} else locked."step.status" end`;
 }
@@ -150,15 +152,9 @@ export const ACTION_STATEMENTS: Record<StatusAction, string> = {
   cancel: actionStatement('cancel'),
 };
 
-export interface ActionResult {
-  /** The job and its steps as they were locked, before the change. */
-  locked: JobRecord;
+export interface ActionResult extends LockedChange {
   /** Whether the statement changed the job (and wrote its event). */
   applied: boolean;
-  /** The time of the change (when applied). */
-  changedAt: Date;
-  /** Each step's status after the change, in step order (meaningful when applied). */
-  stepStatuses: JobStatus[];
 }
 
 /** Runs `action` on the job; undefined when there is no such job. */
@@ -169,12 +165,6 @@ export async function runAction(
   actor: string | null,
 ): Promise<ActionResult | undefined> {
   const rows = await runStatement(db, ACTION_STATEMENTS[action], [job.workspace, job.name, actor]);
-  const locked = jobRecordFromRows(rows);
-  if (!locked) return undefined;
-  return {
-    locked,
-    applied: rows[0]!.applied === true,
-    changedAt: changedAtOf(rows[0]!),
-    stepStatuses: rows.map((row) => row['step.newStatus'] as JobStatus),
-  };
+  const change = lockedChangeOf(rows);
+  return change && { ...change, applied: rows[0]!.applied === true };
 }

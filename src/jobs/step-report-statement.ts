@@ -13,8 +13,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { runStatement, type Database } from '../db/client.js';
-import { CHANGED_AT, changedAtOf, LOCKED_JOB_CTES } from './job-gate.js';
-import { jobRecordFromRows } from './job-rows.js';
+import {
+  CHANGED_AT,
+  LOCKED_JOB_CTES,
+  lockedChangeOf,
+  statusLiteral,
+  type LockedChange,
+} from './status-statement.js';
 import {
   JOB_STATUSES,
   JOB_STATUSES_TAKEN_FROM_STEPS,
@@ -22,14 +27,11 @@ import {
   type JobStatus,
   type StepUpdateOutcome,
 } from './lifecycle.js';
-import type { JobRecord } from './repository.js';
 import type { StepStatusUpdate } from './spec.js';
-
-const literal = (status: JobStatus) => `'${status}'`;
 
 /** `(from, to) in (…)`: the step transition table's legal moves. */
 const LEGAL_MOVE = `(verdict_input.status, $4::text) in (${JOB_STATUSES.flatMap((from) =>
-  stepTransitions[from].map((to) => `(${literal(from)}, ${literal(to)})`),
+  stepTransitions[from].map((to) => `(${statusLiteral(from)}, ${statusLiteral(to)})`),
 ).join(', ')})`;
 
 /**
@@ -38,7 +40,7 @@ const LEGAL_MOVE = `(verdict_input.status, $4::text) in (${JOB_STATUSES.flatMap(
  * completed when all are.
  */
 const DERIVED_JOB_STATUS = `case ${[...JOB_STATUSES_TAKEN_FROM_STEPS, 'active' as const]
-  .map((status) => `when bool_or(new_status = ${literal(status)}) then ${literal(status)}`)
+  .map((status) => `when bool_or(new_status = ${statusLiteral(status)}) then ${statusLiteral(status)}`)
   .join(' ')}
     else coalesce((array_agg(new_status order by position) filter (where new_status <> 'completed'))[1], 'completed') end`;
 
@@ -130,15 +132,9 @@ select locked.*, next.new_status as "step.newStatus",
 from locked join next on next.id = locked."step.id"
 order by locked."step.position"`;
 
-export interface StepReportResult {
-  /** The job and its steps as they were locked, before the change. */
-  locked: JobRecord;
+export interface StepReportResult extends LockedChange {
   /** What the statement decided: a refusal's rule, `unchanged` or `changed`; null for no such step. */
   outcome: string | null;
-  /** The time of the change (when changed). */
-  changedAt: Date;
-  /** Each step's status after the report, in step order. */
-  stepStatuses: JobStatus[];
   /** The job's new status, when the report changed it (and wrote its event). */
   jobStatus: JobStatus | null;
 }
@@ -162,15 +158,14 @@ export async function runStepReport(
     expected ? JSON.stringify(expected) : null,
     actor,
   ]);
-  const locked = jobRecordFromRows(rows);
-  if (!locked) return undefined;
-  return {
-    locked,
-    outcome: rows[0]!.outcome as string | null,
-    changedAt: changedAtOf(rows[0]!),
-    stepStatuses: rows.map((row) => row['step.newStatus'] as JobStatus),
-    jobStatus: (rows[0]!['job.newStatus'] as JobStatus | null) ?? null,
-  };
+  const change = lockedChangeOf(rows);
+  return (
+    change && {
+      ...change,
+      outcome: rows[0]!.outcome as string | null,
+      jobStatus: (rows[0]!['job.newStatus'] as JobStatus | null) ?? null,
+    }
+  );
 }
 
 /** Whether the statement decided and wrote what `decideStepUpdate` decides for the job as it was locked. */
