@@ -56,11 +56,14 @@ function untilTerminal(events: AsyncIterableIterator<StatusEvent>): AsyncIterabl
     return events.return?.() ?? Promise.resolve({ value: undefined, done: true as const });
   };
   return {
-    async next() {
-      if (finished) return { value: undefined, done: true };
-      const result = await events.next();
-      if (!result.done && isTerminal(result.value.status)) void finish();
-      return result;
+    // Not async either: an async function waiting for the next event keeps its whole frame for
+    // as long as the job is idle, in every subscription.
+    next() {
+      if (finished) return Promise.resolve({ value: undefined, done: true });
+      return events.next().then((result) => {
+        if (!result.done && isTerminal(result.value.status)) void finish();
+        return result;
+      });
     },
     return: finish,
     [Symbol.asyncIterator]() {

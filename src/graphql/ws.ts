@@ -9,6 +9,7 @@
  * token expiring later; an identity provider that cannot be reached closes it with 1013 (try again later).
  */
 import { randomUUID } from 'node:crypto';
+import { RequestCache } from '@pothos/plugin-scope-auth';
 import type { Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Context as ConnectionContext } from 'graphql-ws';
@@ -211,8 +212,12 @@ export function attachGraphQLWebSocket(
       },
       onNext: (_ctx, _id, _payload, _args, result) => masked(result, options.logger ?? log()),
       // A subscription's result is an async iterable; graphql-ws calls onComplete once it ends, however.
-      onOperation: (ctx, id, _payload, _args, result) => {
-        if (!options.subscriptions || !(Symbol.asyncIterator in Object(result))) return;
+      onOperation: (ctx, id, _payload, args, result) => {
+        if (!(Symbol.asyncIterator in Object(result))) return;
+        // The subscription has been authorised; the scope results of that check would otherwise
+        // live in its context as long as it runs (about 1 KB per idle watcher).
+        RequestCache.clearForContext(args.contextValue as object);
+        if (!options.subscriptions) return;
         openSubscriptions(ctx).add(id);
         options.subscriptions.opened();
       },
