@@ -46,10 +46,16 @@ export interface SubscriberReport {
   deliveries: number;
   latency_ms: { p50: number; p99: number; max: number };
   watcher_feed_lag_ms_mean: number;
+  /** The upper bound of the histogram bucket the 99th percentile fell in; null past the last. */
+  watcher_feed_lag_ms_p99_at_most: number | null;
+  watcher_event_loop_delay_ms: { p99: number; max: number };
+  watcher_full_gcs: { count: number; total_ms: number };
+  client_event_loop_delay_ms: { p99: number; max: number };
   step_report_ms: { p50: number; p99: number };
   events_lost: number;
   events_duplicated: number;
   memory_per_idle_subscriber_kb: number;
+  memory_per_subscriber_kb_15_s_after_connecting: number;
   watcher_cpu_percent_of_one_core: number;
 }
 
@@ -142,8 +148,16 @@ export function renderReport(report: Report): string {
         `${s.latency_ms.p50} ms | ${s.latency_ms.p99} ms | ${count(s.events_lost)} | ${count(s.events_duplicated)} | ` +
         `${s.memory_per_idle_subscriber_kb} KB | ${s.watcher_cpu_percent_of_one_core} % of a core |`,
       '',
+      `Memory per idle subscriber is the watcher's resident memory once it has settled (60 s after the last ` +
+        `connection); 15 s after connecting, before V8 has collected what connecting left behind, it was ` +
+        `${s.memory_per_subscriber_kb_15_s_after_connecting} KB.`,
+      '',
       `Where the time went: the watching process's feed read each change ${s.watcher_feed_lag_ms_mean} ms after it on ` +
-        `average; a step report took ${Math.round(s.step_report_ms.p50)} ms to answer at the producing process ` +
+        `average (p99 ≤ ${s.watcher_feed_lag_ms_p99_at_most ?? '> 10,000'} ms); its event loop was delayed ` +
+        `${s.watcher_event_loop_delay_ms.p99} ms at p99 (max ${s.watcher_event_loop_delay_ms.max} ms), with ` +
+        `${s.watcher_full_gcs.count} full garbage collections (${s.watcher_full_gcs.total_ms} ms); the subscribers' ` +
+        `own process was delayed ${s.client_event_loop_delay_ms.p99} ms at p99 (max ${s.client_event_loop_delay_ms.max} ms); ` +
+        `a step report took ${Math.round(s.step_report_ms.p50)} ms to answer at the producing process ` +
         `(p50; p99 ${Math.round(s.step_report_ms.p99)} ms).`,
     );
   }

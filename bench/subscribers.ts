@@ -6,12 +6,15 @@
  *
  * Reports delivery latency (from the event's occurredAt, taken just before its transaction commits,
  * to receipt by the client: a slight over-estimate of commit-to-receipt), events lost (expected minus
- * received, per subscriber), the subscriber process's memory per idle subscriber, and its CPU.
+ * received, per subscriber), the subscriber process's memory per idle subscriber, and its CPU;
+ * and, to say where a slow figure was slow, the watcher's feed lag, its event loop's delay and full
+ * garbage collections, this process's own event loop delay, and the step reports' answer times.
  * Needs PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test (a scratch
  * database is created and dropped).
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createPostgresDatabase } from '../test/support/databases.js';
@@ -25,7 +28,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '500' },
     seconds: { type: 'string', default: '20' },
     'watcher-node-options': { type: 'string', default: '' },
-    'settle-seconds': { type: 'string', default: '15' },
+    'settle-seconds': { type: 'string', default: '60' },
   },
 });
 const SUBSCRIBERS = Number(args.subscribers);
@@ -124,12 +127,43 @@ function subscriber(base: string, job: string): Subscriber {
   return sub;
 }
 
-/** The watcher's own view: from a change's time to its feed reading it (its Prometheus histogram so far). */
-async function feedLag(base: string) {
+/**
+ * The watcher's own view, from its /metrics: its feed's lag (a change's time to the feed reading
+ * it), its event loop's delay (prom-client resets it at every scrape, so a scrape before the window
+ * makes the one after cover just the window) and its full garbage collections.
+ */
+async function watcherView(base: string) {
   const metrics = await (await fetch(`${base}/metrics`)).text();
-  const read = (part: 'sum' | 'count') =>
-    Number(new RegExp(`^event_feed_lag_seconds_${part} (\\S+)$`, 'm').exec(metrics)![1]);
-  return { sum: read('sum'), count: read('count') };
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  return {
+    lag: {
+      sum: read('event_feed_lag_seconds_sum'),
+      count: read('event_feed_lag_seconds_count'),
+      buckets: [...metrics.matchAll(/^event_feed_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
+        ([, le, n]) => ({ le: Number(le), n: Number(n) }),
+      ),
+    },
+    loopDelayMs: {
+      p99: Math.round(read('nodejs_eventloop_lag_p99_seconds') * 1000),
+      max: Math.round(read('nodejs_eventloop_lag_max_seconds') * 1000),
+    },
+    majorGc: {
+      sum: read('nodejs_gc_duration_seconds_sum\\{kind="major"\\}'),
+      count: read('nodejs_gc_duration_seconds_count\\{kind="major"\\}'),
+    },
+  };
+}
+
+/** The bucket bound (ms) that a percentile of the lags observed between two scrapes falls under. */
+function lagPercentileBound(
+  before: { le: number; n: number }[],
+  after: { le: number; n: number }[],
+  p: number,
+) {
+  const counts = after.map((bucket, i) => ({ le: bucket.le, n: bucket.n - (before[i]?.n ?? 0) }));
+  const total = counts.at(-1)?.n ?? 0;
+  const bound = counts.find((bucket) => bucket.n >= (p / 100) * total)?.le ?? Infinity;
+  return Number.isFinite(bound) ? Math.round(bound * 1000) : null;
 }
 
 function percentile(sorted: number[], p: number) {
@@ -175,16 +209,24 @@ async function main() {
       if (i % 200 === 199) await Promise.all(subscribers.slice(-200).map((s) => s.ready));
     }
     await Promise.all(subscribers.map((s) => s.ready));
-    // Let the watcher settle: V8's memory reducer gives back heap pages once allocation goes quiet.
-    await sleep(Number(args['settle-seconds']) * 1000);
+    // The memory an idle subscriber costs once the watcher has settled: connecting 10,000 sockets
+    // leaves garbage in the old generation that V8's memory reducer collects only once allocation
+    // has stayed low for a while (here 20–30 s after the last connection). Both are reported.
+    const perSubscriberKb = (rss: number) => (rss - before.rss) / SUBSCRIBERS / 1024;
+    await sleep(15_000);
+    const soonAfter = perSubscriberKb(usage(watcher.pid).rss);
+    await sleep(Math.max(0, Number(args['settle-seconds']) - 15) * 1000);
     const idle = usage(watcher.pid);
-    const perSubscriber = (idle.rss - before.rss) / SUBSCRIBERS;
+    const settled = perSubscriberKb(idle.rss);
 
     // Produce RATE status changes per second: active -> pausing -> paused -> active, round robin.
     const cycle = ['pausing', 'paused', 'active'];
     const next = new Map(names.map((n) => [n, 0]));
     const produced = new Map(names.map((n) => [n, 0]));
-    const lagBefore = await feedLag(watcher.url);
+    const viewBefore = await watcherView(watcher.url);
+    // This process's own stalls delay its reading as much as the watcher's delay its sending.
+    const clientDelay = monitorEventLoopDelay({ resolution: 5 });
+    clientDelay.enable();
     measuring = true;
     const cpuStart = usage(watcher.pid).cpu;
     const started = Date.now();
@@ -222,6 +264,8 @@ async function main() {
     await Promise.all(inFlight);
     const elapsed = (Date.now() - started) / 1000;
     const cpuUsed = usage(watcher.pid).cpu - cpuStart;
+    clientDelay.disable();
+    const viewAfter = await watcherView(watcher.url);
 
     // Wait for the stragglers, then count.
     const expectedOf = (s: Subscriber) => 1 + produced.get(s.job)!;
@@ -230,7 +274,6 @@ async function main() {
     const extra = subscribers.reduce((n, s) => n + Math.max(0, s.received - expectedOf(s)), 0);
     const sorted = latencies.sort((a, b) => a - b);
     const reported = reportTimes.sort((a, b) => a - b);
-    const lagAfter = await feedLag(watcher.url);
 
     const report = {
       subscribers: SUBSCRIBERS,
@@ -240,8 +283,18 @@ async function main() {
       deliveries: sorted.length,
       latency_ms: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) },
       watcher_feed_lag_ms_mean: Math.round(
-        ((lagAfter.sum - lagBefore.sum) / (lagAfter.count - lagBefore.count)) * 1000,
+        ((viewAfter.lag.sum - viewBefore.lag.sum) / (viewAfter.lag.count - viewBefore.lag.count)) * 1000,
       ),
+      watcher_feed_lag_ms_p99_at_most: lagPercentileBound(viewBefore.lag.buckets, viewAfter.lag.buckets, 99),
+      watcher_event_loop_delay_ms: viewAfter.loopDelayMs,
+      watcher_full_gcs: {
+        count: viewAfter.majorGc.count - viewBefore.majorGc.count,
+        total_ms: Math.round((viewAfter.majorGc.sum - viewBefore.majorGc.sum) * 1000),
+      },
+      client_event_loop_delay_ms: {
+        p99: Math.round(clientDelay.percentile(99) / 1e6),
+        max: Math.round(clientDelay.max / 1e6),
+      },
       step_report_ms: { p50: percentile(reported, 50), p99: percentile(reported, 99) },
       events_lost: lost,
       events_duplicated: extra,
@@ -249,7 +302,8 @@ async function main() {
         before_subscribers: +(before.rss / 2 ** 20).toFixed(1),
         idle_with_subscribers: +(idle.rss / 2 ** 20).toFixed(1),
       },
-      memory_per_idle_subscriber_kb: +(perSubscriber / 1024).toFixed(1),
+      memory_per_idle_subscriber_kb: +settled.toFixed(1),
+      memory_per_subscriber_kb_15_s_after_connecting: +soonAfter.toFixed(1),
       watcher_cpu_percent_of_one_core: Math.round((cpuUsed / elapsed) * 100),
     };
     console.log(JSON.stringify(report, null, 2));
