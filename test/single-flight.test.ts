@@ -1,5 +1,5 @@
 /** One run at a time; a wake during a run causes exactly one more run. No server, no database. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SingleFlight } from '../src/support/single-flight.js';
 
 /** A task whose runs the test ends one by one, and what each run resolves to. */
@@ -86,6 +86,34 @@ describe('SingleFlight', () => {
     await stopping;
     expect(t.runs).toHaveLength(1);
     flight.wake();
+    expect(t.runs).toHaveLength(1);
+  });
+
+  it('with a minimum interval, answers the wakes that come soon after a run with one run once the interval has passed', async () => {
+    const t = controlledTask();
+    const flight = new SingleFlight(t.task, () => {}, 1_000);
+    flight.wake();
+    expect(t.runs).toHaveLength(1);
+    t.runs[0].finish();
+    await t.settle();
+    for (let i = 0; i < 5; i++) flight.wake();
+    await t.settle();
+    expect(t.runs).toHaveLength(1);
+    await vi.waitFor(() => expect(t.runs).toHaveLength(2), { timeout: 5_000 });
+    t.runs[1].finish();
+    await t.settle();
+    expect(t.runs).toHaveLength(2);
+    await flight.stop();
+  });
+
+  it('with a minimum interval, a stop during the wait starts nothing', async () => {
+    const t = controlledTask();
+    const flight = new SingleFlight(t.task, () => {}, 200);
+    flight.wake();
+    t.runs[0].finish();
+    await t.settle();
+    flight.wake();
+    await flight.stop();
     expect(t.runs).toHaveLength(1);
   });
 });

@@ -24,6 +24,11 @@ export interface FeedOptions {
   pollIntervalMs?: number;
   /** Several commits within this window cost one NOTIFY to the other processes (ms). */
   notifyCoalesceMs?: number;
+  /**
+   * A read starts no sooner than this after the one before (ms): under a stream of commits and
+   * NOTIFYs, one read answers all the wakes of its window, so the reads of each process are bounded.
+   */
+  minReadIntervalMs?: number;
   /** How far a subscriber may fall behind before it is disconnected. */
   subscriberBufferLimit?: number;
 }
@@ -33,12 +38,7 @@ export class StatusEventFeed {
   private readonly subscribers = new Map<string, Set<(event: StatusEvent) => void>>();
   /** In-process consumers of every event, in order (the built-in executor). */
   private readonly listeners = new Set<(event: StatusEvent) => void>();
-  private readonly reads = new SingleFlight(
-    () => this.readNew(),
-    () => {
-      // The database is unreachable for now; the next wake or poll tries again.
-    },
-  );
+  private readonly reads: SingleFlight;
   private notifyTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -52,8 +52,16 @@ export class StatusEventFeed {
     this.options = {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       notifyCoalesceMs: options.notifyCoalesceMs ?? 5,
+      minReadIntervalMs: options.minReadIntervalMs ?? 5,
       subscriberBufferLimit: options.subscriberBufferLimit ?? 10_000,
     };
+    this.reads = new SingleFlight(
+      () => this.readNew(),
+      () => {
+        // The database is unreachable for now; the next wake or poll tries again.
+      },
+      this.options.minReadIntervalMs,
+    );
   }
 
   async start(): Promise<void> {
