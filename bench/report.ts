@@ -45,6 +45,7 @@ export interface SubscriberReport {
   achieved_rate_per_s: number;
   deliveries: number;
   latency_ms: { p50: number; p99: number; max: number };
+  warm_up: { seconds: number; latency_ms: { p50: number; p99: number; max: number } };
   watcher_feed_lag_ms_mean: number;
   /** The upper bound of the histogram bucket the 99th percentile fell in; null past the last. */
   watcher_feed_lag_ms_p99_at_most: number | null;
@@ -57,6 +58,7 @@ export interface SubscriberReport {
   memory_per_idle_subscriber_kb: number;
   memory_per_subscriber_kb_15_s_after_connecting: number;
   watcher_cpu_percent_of_one_core: number;
+  producer_cpu_percent_of_one_core: number;
 }
 
 export interface Report {
@@ -148,6 +150,10 @@ export function renderReport(report: Report): string {
         `${s.latency_ms.p50} ms | ${s.latency_ms.p99} ms | ${count(s.events_lost)} | ${count(s.events_duplicated)} | ` +
         `${s.memory_per_idle_subscriber_kb} KB | ${s.watcher_cpu_percent_of_one_core} % of a core |`,
       '',
+      `Measured after ${s.warm_up.seconds} s of changes at the same rate, as the HTTP scenarios are after their ` +
+        `warm-up: in those first seconds, the watcher's delivery code still cold after its idle minute, deliveries ` +
+        `took ${s.warm_up.latency_ms.p50} ms at p50, ${s.warm_up.latency_ms.p99} ms at p99 (max ${s.warm_up.latency_ms.max} ms).`,
+      '',
       `Memory per idle subscriber is the watcher's resident memory once it has settled (60 s after the last ` +
         `connection); 15 s after connecting, before V8 has collected what connecting left behind, it was ` +
         `${s.memory_per_subscriber_kb_15_s_after_connecting} KB.`,
@@ -158,7 +164,7 @@ export function renderReport(report: Report): string {
         `${s.watcher_full_gcs.count} full garbage collections (${s.watcher_full_gcs.total_ms} ms); the subscribers' ` +
         `own process was delayed ${s.client_event_loop_delay_ms.p99} ms at p99 (max ${s.client_event_loop_delay_ms.max} ms); ` +
         `a step report took ${Math.round(s.step_report_ms.p50)} ms to answer at the producing process ` +
-        `(p50; p99 ${Math.round(s.step_report_ms.p99)} ms).`,
+        `(p50; p99 ${Math.round(s.step_report_ms.p99)} ms), which used ${s.producer_cpu_percent_of_one_core} % of a core.`,
     );
   }
   return lines.join('\n') + '\n';

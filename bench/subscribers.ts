@@ -5,7 +5,8 @@
  *   npx tsx bench/subscribers.ts [--subscribers 1000] [--jobs 500] [--rate 500] [--seconds 20]
  *
  * Reports delivery latency (from the event's occurredAt, taken just before its transaction commits,
- * to receipt by the client: a slight over-estimate of commit-to-receipt), events lost (expected minus
+ * to receipt by the client: a slight over-estimate of commit-to-receipt) over `--seconds` of changes
+ * after a 5 s warm-up at the same rate (whose latency is reported apart), events lost (expected minus
  * received, per subscriber), the subscriber process's memory per idle subscriber, and its CPU;
  * and, to say where a slow figure was slow, the watcher's feed lag, its event loop's delay and full
  * garbage collections, this process's own event loop delay, and the step reports' answer times.
@@ -90,8 +91,14 @@ interface Subscriber {
   socket: WebSocket;
 }
 
-const latencies: number[] = [];
-let measuring = false;
+/**
+ * Changes made from this time on (ms since the epoch) are measured; those before warm the watcher
+ * up: after a minute's idling, its delivery code is cold and V8 has just shrunk its heap, and its
+ * first second or two at full rate is slower than the rest (as the HTTP scenarios, it gets a warm-up).
+ */
+let windowStart = Infinity;
+const WARM_UP_SECONDS = 5;
+const latencies = { warmUp: [] as number[], measured: [] as number[] };
 
 /** A lean graphql-ws client: connection_init, one jobStatus subscription, count the events. */
 function subscriber(base: string, job: string): Subscriber {
@@ -116,8 +123,10 @@ function subscriber(base: string, job: string): Subscriber {
       } else if (message.type === 'next') {
         // The first event is the current state, sent on subscribing.
         if (sub.received === 0) resolve();
-        else if (measuring)
-          latencies.push(Date.now() - Date.parse(message.payload.data.jobStatus.occurredAt));
+        else {
+          const at = Date.parse(message.payload.data.jobStatus.occurredAt);
+          (at >= windowStart ? latencies.measured : latencies.warmUp).push(Date.now() - at);
+        }
         sub.received++;
       } else if (message.type === 'error') {
         reject(new Error(JSON.stringify(message.payload)));
@@ -223,47 +232,56 @@ async function main() {
     const cycle = ['pausing', 'paused', 'active'];
     const next = new Map(names.map((n) => [n, 0]));
     const produced = new Map(names.map((n) => [n, 0]));
+    const lastChange = new Map<string, Promise<void>>();
+    /** Makes the changes of `seconds` at RATE; `answerTimes` gets each step report's answer time (ms). */
+    const produce = async (seconds: number, answerTimes: number[]) => {
+      const started = Date.now();
+      const total = RATE * seconds;
+      let sent = 0;
+      const inFlight = new Set<Promise<void>>();
+      while (sent < total) {
+        const due = Math.floor(((Date.now() - started) / 1000) * RATE);
+        while (sent < Math.min(due, total)) {
+          const name = names[sent % JOBS];
+          const status = cycle[next.get(name)! % 3];
+          next.set(name, next.get(name)! + 1);
+          produced.set(name, produced.get(name)! + 1);
+          // One change per job at a time, so each job's changes stay in order: with fewer jobs than
+          // requests in flight, a job's next change waits for its previous one.
+          const p: Promise<void> = (lastChange.get(name) ?? Promise.resolve())
+            .then(async () => {
+              const sentAt = performance.now();
+              await rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
+                status,
+              });
+              answerTimes.push(performance.now() - sentAt);
+            })
+            .finally(() => inFlight.delete(p));
+          lastChange.set(name, p);
+          inFlight.add(p);
+          sent++;
+          if (inFlight.size > 64) await Promise.race(inFlight);
+        }
+        await sleep(2);
+      }
+      await Promise.all(inFlight);
+      return (Date.now() - started) / 1000;
+    };
+
+    await produce(WARM_UP_SECONDS, []);
     const viewBefore = await watcherView(watcher.url);
     // This process's own stalls delay its reading as much as the watcher's delay its sending.
     const clientDelay = monitorEventLoopDelay({ resolution: 5 });
     clientDelay.enable();
-    measuring = true;
     const cpuStart = usage(watcher.pid).cpu;
-    const started = Date.now();
-    const total = RATE * SECONDS;
-    let sent = 0;
-    const inFlight = new Set<Promise<void>>();
-    /** How long each step report took to answer, at the producing gateway (ms). */
+    const producerCpuStart = usage(producer.pid).cpu;
+    windowStart = Date.now();
+    if (process.env.PROFILE_WATCHER) process.kill(watcher.pid, 'SIGUSR2');
     const reportTimes: number[] = [];
-    const lastChange = new Map<string, Promise<void>>();
-    while (sent < total) {
-      const due = Math.floor(((Date.now() - started) / 1000) * RATE);
-      while (sent < Math.min(due, total)) {
-        const name = names[sent % JOBS];
-        const status = cycle[next.get(name)! % 3];
-        next.set(name, next.get(name)! + 1);
-        produced.set(name, produced.get(name)! + 1);
-        // One change per job at a time, so each job's changes stay in order: with fewer jobs than
-        // requests in flight, a job's next change waits for its previous one.
-        const p: Promise<void> = (lastChange.get(name) ?? Promise.resolve())
-          .then(async () => {
-            const sentAt = performance.now();
-            await rest(producer.url, 'PATCH', `/workspaces/${WORKSPACE}/jobs/${name}/steps/work/status`, {
-              status,
-            });
-            reportTimes.push(performance.now() - sentAt);
-          })
-          .finally(() => inFlight.delete(p));
-        lastChange.set(name, p);
-        inFlight.add(p);
-        sent++;
-        if (inFlight.size > 64) await Promise.race(inFlight);
-      }
-      await sleep(2);
-    }
-    await Promise.all(inFlight);
-    const elapsed = (Date.now() - started) / 1000;
+    const elapsed = await produce(SECONDS, reportTimes);
+    const total = RATE * SECONDS;
     const cpuUsed = usage(watcher.pid).cpu - cpuStart;
+    const producerCpuUsed = usage(producer.pid).cpu - producerCpuStart;
     clientDelay.disable();
     const viewAfter = await watcherView(watcher.url);
 
@@ -272,7 +290,8 @@ async function main() {
     for (let i = 0; i < 100 && subscribers.some((s) => s.received < expectedOf(s)); i++) await sleep(100);
     const lost = subscribers.reduce((n, s) => n + Math.max(0, expectedOf(s) - s.received), 0);
     const extra = subscribers.reduce((n, s) => n + Math.max(0, s.received - expectedOf(s)), 0);
-    const sorted = latencies.sort((a, b) => a - b);
+    const sorted = latencies.measured.sort((a, b) => a - b);
+    const warmUp = latencies.warmUp.sort((a, b) => a - b);
     const reported = reportTimes.sort((a, b) => a - b);
 
     const report = {
@@ -282,6 +301,10 @@ async function main() {
       achieved_rate_per_s: Math.round(total / elapsed),
       deliveries: sorted.length,
       latency_ms: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) },
+      warm_up: {
+        seconds: WARM_UP_SECONDS,
+        latency_ms: { p50: percentile(warmUp, 50), p99: percentile(warmUp, 99), max: warmUp.at(-1) },
+      },
       watcher_feed_lag_ms_mean: Math.round(
         ((viewAfter.lag.sum - viewBefore.lag.sum) / (viewAfter.lag.count - viewBefore.lag.count)) * 1000,
       ),
@@ -305,6 +328,7 @@ async function main() {
       memory_per_idle_subscriber_kb: +settled.toFixed(1),
       memory_per_subscriber_kb_15_s_after_connecting: +soonAfter.toFixed(1),
       watcher_cpu_percent_of_one_core: Math.round((cpuUsed / elapsed) * 100),
+      producer_cpu_percent_of_one_core: Math.round((producerCpuUsed / elapsed) * 100),
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
