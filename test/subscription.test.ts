@@ -180,6 +180,44 @@ describe.each(databaseKinds)('subscriptions on $name', (kind) => {
     await second.dispose();
   });
 
+  it('watchers of the same job each get their own selection and variables, and one leaving ends no other', async () => {
+    const ws = uniqueWorkspace();
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('job-a'));
+    await http(suite.base, 'POST', `${JOBS}/workspaces/${ws}/jobs`, jobWithSteps('job-b'));
+    const clients = Array.from({ length: 5 }, () => wsClient(suite.base));
+    const full = [0, 1].map((i) =>
+      subscribe<StatusEvent>(clients[i], JOB_STATUS, { workspace: ws, name: 'job-a' }),
+    );
+    const only = subscribe<StatusEvent>(clients[2], JOB_STATUS_ONLY, { workspace: ws, name: 'job-a' });
+    const other = subscribe<StatusEvent>(clients[3], JOB_STATUS, { workspace: ws, name: 'job-b' });
+    const leaving = subscribe<StatusEvent>(clients[4], JOB_STATUS, { workspace: ws, name: 'job-a' });
+    for (const sub of [...full, only, other, leaving]) await sub.until(() => sub.received.length === 1);
+    await clients[4].dispose();
+
+    await http(suite.base, 'POST', `${jobPath(ws, 'job-a')}/pause`, {});
+    await http(suite.base, 'POST', `${jobPath(ws, 'job-b')}/cancel`, {});
+    await patchStep(suite.base, ws, 'job-a', 'paused');
+    for (const sub of [...full, only]) await sub.until(() => sub.received.length === 3);
+    await other.until(() => other.received.length === 2);
+
+    expect(full[0].received).toEqual(full[1].received);
+    // The job as it is at delivery: its name, not its status, is certain here.
+    expect(full[0].received.map((r) => [r.jobStatus.status, r.jobStatus.job.name])).toEqual([
+      ['CREATED', 'job-a'],
+      ['PAUSING', 'job-a'],
+      ['PAUSED', 'job-a'],
+    ]);
+    expect(only.received.map((r) => r.jobStatus)).toEqual(
+      full[0].received.map(({ jobStatus: { cursor, status } }) => ({ cursor, status })),
+    );
+    expect(other.received.map((r) => [r.jobStatus.status, r.jobStatus.job.name])).toEqual([
+      ['CREATED', 'job-b'],
+      ['CANCELLED', 'job-b'],
+    ]);
+    for (const sub of [...full, only, other]) expect(sub.errors).toEqual([]);
+    for (const client of clients.slice(0, 4)) await client.dispose();
+  });
+
   it('jobEvents delivers every change in a workspace once, in commit order, under concurrent writers', async () => {
     const ws = uniqueWorkspace();
     const names = Array.from({ length: 8 }, (_, i) => `busy-${i}`);

@@ -28,6 +28,7 @@ import { createContext, type GraphQLDeps } from './context.js';
 import { maskGraphQLError } from './error-mask.js';
 import { parseOptions, validationRules } from './limits.js';
 import { schema } from './schema/index.js';
+import { sharedSubscribe } from './shared-subscribe.js';
 import { unstorableVariables } from './storable-input.js';
 import { TRUSTED_DOCUMENTS_OFF } from './trusted-documents.js';
 
@@ -144,7 +145,8 @@ const isPeerProtocolError = (error: Error) => {
 /**
  * Operations go straight to graphql-js, not through Yoga's plugin chain: each plugin wraps every
  * subscription's iterator, which cost about 5 KB per idle watcher. What those plugins did here
- * (parse and validation caches, document limits, error masking) is done below.
+ * (parse and validation caches, document limits, error masking) is done below. Subscriptions of
+ * the same operation by the same caller share each event's execution (`sharedSubscribe`).
  */
 export function attachGraphQLWebSocket(
   server: Server,
@@ -161,6 +163,7 @@ export function attachGraphQLWebSocket(
     {
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
       schema,
+      subscribe: sharedSubscribe,
       onConnect: async (ctx) => {
         // graphql-ws keeps the upgrade request beside the socket for the connection's life; nothing
         // here reads it, and with thousands of idle subscribers its headers add up.
