@@ -58,6 +58,7 @@ export interface SubscriberReport {
   memory_per_idle_subscriber_kb: number;
   memory_per_subscriber_kb_15_s_after_connecting: number;
   watcher_cpu_percent_of_one_core: number;
+  watcher_idle_cpu_percent_of_one_core: number;
   producer_cpu_percent_of_one_core: number;
 }
 
@@ -156,7 +157,8 @@ export function renderReport(report: Report): string {
       '',
       `Memory per idle subscriber is the watcher's resident memory once it has settled (60 s after the last ` +
         `connection); 15 s after connecting, before V8 has collected what connecting left behind, it was ` +
-        `${s.memory_per_subscriber_kb_15_s_after_connecting} KB.`,
+        `${s.memory_per_subscriber_kb_15_s_after_connecting} KB. Holding them idle (keep-alive pings and ` +
+        `their pongs) cost the watcher ${s.watcher_idle_cpu_percent_of_one_core} % of a core.`,
       '',
       `Where the time went: the watching process's feed read each change ${s.watcher_feed_lag_ms_mean} ms after it on ` +
         `average (p99 ≤ ${s.watcher_feed_lag_ms_p99_at_most ?? '> 10,000'} ms); its event loop was delayed ` +

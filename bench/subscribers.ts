@@ -223,8 +223,10 @@ async function main() {
     // has stayed low for a while (here 20–30 s after the last connection). Both are reported.
     const perSubscriberKb = (rss: number) => (rss - before.rss) / SUBSCRIBERS / 1024;
     await sleep(15_000);
-    const soonAfter = perSubscriberKb(usage(watcher.pid).rss);
-    await sleep(Math.max(0, Number(args['settle-seconds']) - 15) * 1000);
+    const soon = usage(watcher.pid);
+    const soonAfter = perSubscriberKb(soon.rss);
+    const idleSeconds = Math.max(0, Number(args['settle-seconds']) - 15);
+    await sleep(idleSeconds * 1000);
     const idle = usage(watcher.pid);
     const settled = perSubscriberKb(idle.rss);
 
@@ -328,6 +330,8 @@ async function main() {
       memory_per_idle_subscriber_kb: +settled.toFixed(1),
       memory_per_subscriber_kb_15_s_after_connecting: +soonAfter.toFixed(1),
       watcher_cpu_percent_of_one_core: Math.round((cpuUsed / elapsed) * 100),
+      // Keeping idle subscribers: keep-alive pings and their pongs, timers.
+      watcher_idle_cpu_percent_of_one_core: +(((idle.cpu - soon.cpu) / idleSeconds) * 100).toFixed(1),
       producer_cpu_percent_of_one_core: Math.round((producerCpuUsed / elapsed) * 100),
     };
     console.log(JSON.stringify(report, null, 2));
