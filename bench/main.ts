@@ -27,7 +27,14 @@ import {
   stopProcess,
   type ServerProcess,
 } from './processes.js';
-import { cpuPerResponse, describeMachine, renderReport, type Report, type ScenarioRow } from './report.js';
+import {
+  cpuPerResponse,
+  describeMachine,
+  renderReport,
+  type AccessCost,
+  type Report,
+  type ScenarioRow,
+} from './report.js';
 import { PAGE_SIZE, REFERENCE, scenarios, WORKSPACE, type Scenario } from './scenarios.js';
 import { Teardown } from './teardown.js';
 
@@ -102,6 +109,7 @@ if (unknown.length > 0) {
 const ACCESS_PAIR = ['rest-pause-open', 'rest-pause-auth'];
 if (selected.some((id) => ACCESS_PAIR.includes(id))) selected.push(...ACCESS_PAIR);
 const chosen = scenarios.filter((s) => selected.includes(s.id));
+const pairChosen = chosen.some((s) => s.server === 'gateway-auth');
 
 const log = (line: string) => console.error(line);
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
@@ -138,6 +146,44 @@ const WARM_UP_SECONDS = 5;
 interface AuthorizedServer {
   server: ServerProcess;
   headers?: Record<string, string>;
+}
+
+/**
+ * Access control's cost from the pair's two processes run in turn, off, on, on, off, half a
+ * scenario each, and pooled: the pair's rows run one after the other, so any drift of the machine
+ * between them (a shared machine's speed moves from minute to minute) showed as a cost or a gain.
+ */
+async function measureAccessCost(
+  open: AuthorizedServer,
+  checked: AuthorizedServer,
+  pool: JobPool,
+  settle: () => Promise<void>,
+): Promise<AccessCost> {
+  const pause = scenarios.find((s) => s.id === 'rest-pause-open')!;
+  const secondsEach = Math.max(1, Math.round(duration / 2));
+  const totals = new Map([open, checked].map((side) => [side, { responses: 0, cpu: 0 }]));
+  for (const side of [open, checked, checked, open]) {
+    await settle();
+    const cpuBefore = cpuSeconds(side.server.pid);
+    const result = await runLoad(side.server.url, pause, pool, {
+      connections,
+      duration: secondsEach,
+      freshJobs: Math.ceil(jobsPerScenario / 2),
+      headers: side.headers,
+    });
+    if (result.errors > 0 || result.ranOutOfJobs) {
+      throw new Error(`access control's cost: ${result.errors} errors; ${result.errorSamples.join('\n')}`);
+    }
+    const total = totals.get(side)!;
+    total.responses += result.responses;
+    total.cpu += cpuSeconds(side.server.pid) - cpuBefore;
+  }
+  const [off, on] = [totals.get(open)!, totals.get(checked)!];
+  return {
+    rate: 1 - on.responses / off.responses,
+    cpuPerResponse: on.cpu / on.responses / (off.cpu / off.responses) - 1,
+    secondsEach,
+  };
 }
 
 /**
@@ -230,7 +276,8 @@ async function main() {
     log('The bare server pauses as the gateway does (answers and rows compared).');
 
     const pool = new JobPool();
-    const consumers = chosen.filter((s) => s.jobs === 'fresh').length;
+    // The access pair's turns (measureAccessCost) use up two more scenarios' worth.
+    const consumers = chosen.filter((s) => s.jobs === 'fresh').length + (pairChosen ? 2 : 0);
     await seed(gateway, pool, consumers * jobsPerScenario, Math.max(totalJobs, PAGE_SIZE));
     const afterSeeding = residentMemory(gateway.pid);
     // Every scenario starts from the same settled database, not in the middle of autovacuum.
@@ -247,7 +294,7 @@ async function main() {
     // warmer than either.
     let open: AuthorizedServer | undefined;
     let authorized: AuthorizedServer | undefined;
-    if (chosen.some((s) => s.server === 'gateway-auth')) {
+    if (pairChosen) {
       const issuer = await startOidcIssuer();
       teardown.add('stop the token issuer', () => issuer.close());
       const env = issuer.environment({ NMP_AUTH_DEFAULT_WORKSPACE: WORKSPACE });
@@ -275,6 +322,14 @@ async function main() {
       pool,
       settle,
     );
+    const accessCost =
+      open && authorized ? await measureAccessCost(open, authorized, pool, settle) : undefined;
+    if (accessCost) {
+      log(
+        `access control's cost, in turns: ${(accessCost.rate * 100).toFixed(1)} % of the rate, ` +
+          `${(accessCost.cpuPerResponse * 100).toFixed(1)} % more CPU per response`,
+      );
+    }
     const memory = {
       peakDuringScenarios: peak.rss,
       peakScenario: peak.scenario,
@@ -294,6 +349,7 @@ async function main() {
       rows,
       referenceId: REFERENCE,
       memory,
+      accessCost,
       subscribers:
         flags['skip-subscribers'] || subscribers === 0
           ? { skipped: 'not asked for' }

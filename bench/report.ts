@@ -78,24 +78,39 @@ export interface Report {
     highWaterMark: number;
   };
   subscribers?: SubscriberReport | { skipped: string } | { failed: string };
+  /** From the pair's processes run in turn (off, on, on, off); absent when the pair was not run. */
+  accessCost?: AccessCost;
+}
+
+/** What access control costs, pooled over the pair's turns (fractions of the rate and of CPU per response). */
+export interface AccessCost {
+  rate: number;
+  cpuPerResponse: number;
+  secondsEach: number;
 }
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
 /** What access control costs: the pause with it on against the same pause on a process started alike. */
-function accessCost(rows: ScenarioRow[]): string[] {
-  const open = rows.find((r) => r.scenario.id === 'rest-pause-open');
-  const checked = rows.find((r) => r.scenario.id === 'rest-pause-auth');
+function accessCost(report: Report): string[] {
+  const open = report.rows.find((r) => r.scenario.id === 'rest-pause-open');
+  const checked = report.rows.find((r) => r.scenario.id === 'rest-pause-auth');
   if (!open || !checked) return [];
   const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
   const rate = 1 - checked.result.requestsPerSecond / open.result.requestsPerSecond;
   const cpu = (r: ScenarioRow) => r.serverCpuSeconds / Math.max(1, r.result.responses);
   const cpuCost = cpu(checked) / cpu(open) - 1;
+  const turns = report.accessCost;
   return [
     '',
-    `Access control's cost (the two pause rows on processes started and warmed alike): ` +
-      `${percent(rate)} of the rate, ${percent(cpuCost)} more gateway CPU per response (target: under 10 %).`,
+    `Access control's cost (the pause on two processes started and warmed alike, one checking a ` +
+      `bearer token and the caller's role on every request): ` +
+      (turns
+        ? `run in turns, off, on, on, off, ${turns.secondsEach} s each, ${percent(turns.rate)} of the rate and ` +
+          `${percent(turns.cpuPerResponse)} more gateway CPU per response (target: under 10 %); the two rows ` +
+          `above, run once each one after the other, ${percent(rate)} and ${percent(cpuCost)}.`
+        : `${percent(rate)} of the rate, ${percent(cpuCost)} more gateway CPU per response (target: under 10 %).`),
   ];
 }
 
@@ -122,7 +137,7 @@ export function renderReport(report: Report): string {
       const cpu = cpuPerResponse(serverCpuSeconds, result.responses);
       return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} | ${cpu} ms |`;
     }),
-    ...accessCost(rows),
+    ...accessCost(report),
     '',
     `Gateway memory (RSS): ${mb(memory.atStart)} once started; ${mb(memory.afterSeeding)} right after ` +
       `${count(report.jobsAtStart)} jobs were created (target: under 250 MB); peak ` +
