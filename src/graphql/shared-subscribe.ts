@@ -4,9 +4,11 @@
  * in ten browser tabs all get the same answer to every change of it: graphql-js would build an
  * execution (coerce the variables, collect the fields, resolve each one) ten times over.
  *
- * What an execution may depend on is the event, the operation, its variables and the caller (an
- * event's `job` is read with the caller's rights), so those make the key; each event's results
- * are kept beside it (a WeakMap) only while some subscriber has yet to deliver it.
+ * What an execution may depend on is the event, the operation, its variables and the caller's
+ * rights (an event's `job` is read with them), so those make the key. Rights are the principal's
+ * name, which its role bindings use, and its token's scopes: two tabs of one user share, whatever
+ * their connections or tokens. Each event's results are kept beside it (a WeakMap) only while some
+ * subscriber has yet to deliver it.
  */
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { GraphQLContext } from './context.js';
@@ -15,7 +17,7 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 
 const ids = new WeakMap<object, number>();
 let lastId = 0;
-/** A number for an object (a parsed document, a caller), for keys made of several. */
+/** A number for a parsed document, for keys made of several parts. */
 const idOf = (object: object) => {
   let id = ids.get(object);
   if (id === undefined) ids.set(object, (id = ++lastId));
@@ -26,8 +28,9 @@ const idOf = (object: object) => {
 const resultsByEvent = new WeakMap<object, Map<string, Result>>();
 
 function operationKey({ document, operationName, variableValues, contextValue }: ExecutionArgs): string {
-  const caller = (contextValue as GraphQLContext).principal;
-  return JSON.stringify([idOf(document), idOf(caller), operationName ?? null, variableValues ?? null]);
+  const { kind, id, scopes } = (contextValue as GraphQLContext).principal;
+  const rights = [kind, id, [...scopes].sort()];
+  return JSON.stringify([idOf(document), rights, operationName ?? null, variableValues ?? null]);
 }
 
 function executeOnce(args: ExecutionArgs, key: string, event: unknown): Result {
