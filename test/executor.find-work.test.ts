@@ -4,19 +4,17 @@
  * its own steps, not every waiting step.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStatement, type DatabaseHandle } from '../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runStatement } from '../src/db/client.js';
 import { STEP_STATUSES_AWAITING_EXECUTOR } from '../src/jobs/lifecycle.js';
 import { pageSteps } from '../src/jobs/repository.js';
-import { databaseKinds, openMigrated, type TestDatabase } from './support/databases.js';
+import { databaseKinds, useMigratedDatabase } from './support/databases.js';
 
 describe.each(databaseKinds)('looking for the built-in executor’s work on $name', (kind) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const suite = useMigratedDatabase(kind);
 
   beforeAll(async () => {
-    database = await kind.create();
-    handle = await openMigrated(database);
+    const { handle } = suite;
     // 20,000 jobs waiting for a controller, and 3 for the built-in executor.
     await handle.db
       .execute(sql`insert into jobs (id, workspace, name, attempt_id, source, spec, status, created_at, updated_at)
@@ -30,13 +28,9 @@ describe.each(databaseKinds)('looking for the built-in executor’s work on $nam
       from generate_series(1, 20003) as g`);
     await handle.db.execute(sql`analyze job_steps`);
   }, 60_000);
-  afterAll(async () => {
-    await handle?.close();
-    await database?.drop();
-  });
 
   const lookForWork = () =>
-    pageSteps(handle.db, {
+    pageSteps(suite.handle.db, {
       provider: 'subprocess',
       status: [...STEP_STATUSES_AWAITING_EXECUTOR],
       current: true,
@@ -49,7 +43,7 @@ describe.each(databaseKinds)('looking for the built-in executor’s work on $nam
     expect(found.map((row) => row.job.name).sort()).toEqual(['job-20001', 'job-20002', 'job-20003']);
 
     const { sql: text, params } = lookForWork().toSQL();
-    const [plan] = await runStatement(handle.db, `explain (analyze, format json) ${text}`, params, {
+    const [plan] = await runStatement(suite.handle.db, `explain (analyze, format json) ${text}`, params, {
       prepare: false,
     });
     const json = JSON.stringify(plan);

@@ -4,35 +4,29 @@
  * follows a commit still under way).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../src/db/client.js';
 import { START } from '../src/events/cursor.js';
 import { StatusEventFeed } from '../src/events/feed.js';
 import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
 import { JobsService } from '../src/jobs/service.js';
 import { createJobRequest } from '../src/jobs/spec.js';
-import { databaseKinds, openMigrated, type TestDatabase } from './support/databases.js';
+import { databaseKinds, useMigratedDatabase } from './support/databases.js';
 import { jobWithSteps } from './support/fixtures.js';
 
 const END = { xid: '18446744073709551615', id: Number.MAX_SAFE_INTEGER };
 
 describe.each(databaseKinds)('the event feed on $name', (kind) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const suite = useMigratedDatabase(kind);
   let feed: StatusEventFeed;
   let jobs: JobsService;
 
   beforeAll(async () => {
-    database = await kind.create();
-    handle = await openMigrated(database);
     // No channel and no wake-up on commit: the feed reads only when the test wakes it.
-    feed = new StatusEventFeed(handle.db);
+    feed = new StatusEventFeed(suite.handle.db);
     await feed.start();
-    jobs = new JobsService(handle.db, defaultExecutionProfiles);
+    jobs = new JobsService(suite.handle.db, defaultExecutionProfiles);
   });
   afterAll(async () => {
     await feed?.stop();
-    await handle?.close();
-    await database?.drop();
   });
 
   it('a watcher starting after a cursor the feed has not reached gets only what follows it', async () => {

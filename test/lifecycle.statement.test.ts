@@ -6,8 +6,7 @@
  * exactly what the action table, `stepStatusesAfter` and `pauseRefusal` say.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JobStateConflictError, PauseRefusedError } from '../src/jobs/errors.js';
 import {
   actionTable,
@@ -22,7 +21,7 @@ import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
 import { JobsService } from '../src/jobs/service.js';
 import { createJobRequest } from '../src/jobs/spec.js';
 import { jobSteps, jobs } from '../src/jobs/tables.js';
-import { databaseKinds, openMigrated, type TestDatabase } from './support/databases.js';
+import { databaseKinds, useMigratedDatabase } from './support/databases.js';
 import { storedJob } from './support/job-rows.js';
 import { uniqueWorkspace } from './support/fixtures.js';
 
@@ -64,18 +63,11 @@ const ACTIONS = ['pause', 'resume', 'cancel'] as const;
 const CELLS = ACTIONS.flatMap((action) => JOB_STATUSES.map((status) => ({ action, status })));
 
 describe.each(databaseKinds)('the status statement on $name', (kind) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const suite = useMigratedDatabase(kind);
   let service: JobsService;
 
-  beforeAll(async () => {
-    database = await kind.create();
-    handle = await openMigrated(database);
-    service = new JobsService(handle.db, defaultExecutionProfiles);
-  });
-  afterAll(async () => {
-    await handle?.close();
-    await database?.drop();
+  beforeAll(() => {
+    service = new JobsService(suite.handle.db, defaultExecutionProfiles);
   });
 
   /** A job whose rows say `status` and `steps`, whatever the doors would allow. */
@@ -96,7 +88,7 @@ describe.each(databaseKinds)('the status statement on $name', (kind) => {
       },
     });
     const created = await service.create(ws, request);
-    const { db } = handle;
+    const { db } = suite.handle;
     await db.update(jobs).set({ status }).where(eq(jobs.id, created.id));
     for (const [i, step] of created.steps.entries()) {
       await db.update(jobSteps).set({ status: steps[i].status }).where(eq(jobSteps.id, step.id));
@@ -104,7 +96,7 @@ describe.each(databaseKinds)('the status statement on $name', (kind) => {
     return created.id;
   }
 
-  const rows = (jobId: string) => storedJob(handle.db, jobId);
+  const rows = (jobId: string) => storedJob(suite.handle.db, jobId);
 
   it.each(CELLS)('$action on a $status job writes what the lifecycle says', async ({ action, status }) => {
     const ws = uniqueWorkspace();

@@ -6,14 +6,13 @@
  * (steps, job, event) and what the service answered must be exactly what the lifecycle says.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StepTransitionError } from '../src/jobs/errors.js';
 import { decideStepUpdate, deriveJobStatus, JOB_STATUSES, type JobStatus } from '../src/jobs/lifecycle.js';
 import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
 import { JobsService } from '../src/jobs/service.js';
 import { createJobRequest, type StepStatusUpdate } from '../src/jobs/spec.js';
-import { databaseKinds, openMigrated, type TestDatabase } from './support/databases.js';
+import { databaseKinds, useMigratedDatabase } from './support/databases.js';
 import { storedJob } from './support/job-rows.js';
 import { uniqueWorkspace } from './support/fixtures.js';
 
@@ -64,18 +63,11 @@ const VARIANTS: Variant[] = [
 const CELLS = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => ({ from, to })));
 
 describe.each(databaseKinds)('the step report statement on $name', (kind) => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const suite = useMigratedDatabase(kind);
   let service: JobsService;
 
-  beforeAll(async () => {
-    database = await kind.create();
-    handle = await openMigrated(database);
-    service = new JobsService(handle.db, defaultExecutionProfiles);
-  });
-  afterAll(async () => {
-    await handle?.close();
-    await database?.drop();
+  beforeAll(() => {
+    service = new JobsService(suite.handle.db, defaultExecutionProfiles);
   });
 
   /** A job whose steps are in `statuses` (the job's status derived from them), each with details. */
@@ -92,7 +84,7 @@ describe.each(databaseKinds)('the step report statement on $name', (kind) => {
       },
     });
     const created = await service.create(ws, request);
-    await handle.db.execute(sql`
+    await suite.handle.db.execute(sql`
       with steps as (
         update job_steps set status = ${JSON.stringify(statuses)}::jsonb ->> position,
           status_details = json_build_object('kept', 'yes', 'step', position),
@@ -103,7 +95,7 @@ describe.each(databaseKinds)('the step report statement on $name', (kind) => {
     return created.id;
   }
 
-  const rows = (jobId: string) => storedJob(handle.db, jobId);
+  const rows = (jobId: string) => storedJob(suite.handle.db, jobId);
 
   it.each(CELLS)('a $from step reported $to writes what the lifecycle says', async ({ from, to }) => {
     const ws = uniqueWorkspace();

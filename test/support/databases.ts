@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 
@@ -72,4 +73,21 @@ export async function openMigrated(
   const handle = await openDatabase({ ...database.options, onQuery });
   await migrateDatabase(handle, database.options.databaseUrl);
   return handle;
+}
+
+/**
+ * A suite's own database, migrated, with a handle open on it for the suite's tests; closed and
+ * dropped after them. The suite's own `beforeAll` hooks, registered after this, run once it is open.
+ */
+export function useMigratedDatabase(kind: DatabaseKind) {
+  const suite = {} as { database: TestDatabase; handle: DatabaseHandle };
+  beforeAll(async () => {
+    suite.database = await kind.create();
+    suite.handle = await openMigrated(suite.database);
+  });
+  afterAll(async () => {
+    await suite.handle?.close();
+    await suite.database?.drop();
+  });
+  return suite;
 }
