@@ -1,12 +1,24 @@
 /**
- * Runs after `npm install` / `npm ci`: mends a defect of postgres.js 3.4.9 that can end the
- * process when a connection closes (PostgreSQL restarting, a backend terminated). Small writes are
- * deferred to a `setImmediate`; when the connection closed in between, the deferred write runs on
- * a null socket and throws where no caller can catch it, and the connection's write state is left
- * set, so everything later written on that connection is never sent. Here the deferred write fails
- * the connection's queries with CONNECTION_CLOSED instead, and closing resets the write state.
- * Upstream: porsager/postgres issues 1066, 1154 and 1208. Each edit applies once; if the code is
- * not as expected (another version), it stops the install so the defect is looked at again.
+ * Runs after `npm install` / `npm ci`: mends defects of postgres.js 3.4.9 that show when a
+ * connection closes (PostgreSQL restarting, a backend terminated) or a query fails part-way
+ * through its rows.
+ *
+ * 1. Small writes are deferred to a `setImmediate`; when the connection closed in between, the
+ *    deferred write runs on a null socket and throws where no caller can catch it, and the
+ *    connection's write state is left set, so everything later written on that connection is never
+ *    sent. Here the deferred write fails the connection's queries with CONNECTION_CLOSED instead,
+ *    and closing resets the write state. Upstream: porsager/postgres issues 1066, 1154 and 1208.
+ * 2. The count of rows read so far is reset only when a query completes. After a query that
+ *    failed part-way through its rows (a backend terminated mid-result, a statement cancelled), the
+ *    next query on that connection, even after a reconnect, answered with that many empty slots
+ *    before its own rows. Here the count is reset whenever the server is ready for a query.
+ *    Upstream: porsager/postgres issues 1119 and 1181.
+ * 3. The server's last error on a connection outlived the connection: the first query on the
+ *    reconnected connection failed with it ("terminating connection due to administrator command").
+ *    Here closing forgets it.
+ *
+ * Each edit applies once; if the code is neither as expected nor already mended (another version),
+ * it stops the install so the defects are looked at again.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,16 +43,30 @@ const edits = [
     from: '    incomings = null\n    clearImmediate(nextWriteTimer)\n',
     to: '    incomings = null\n    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n',
   },
+  {
+    // In ReadyForQuery(): the next query's rows start at 0, whatever became of the last one.
+    from: '    query = results = errorResponse = null\n    result = new Result()\n',
+    to:
+      '    query = results = errorResponse = null\n    result = new Result()\n' +
+      '    rows = 0 /* jobs-gateway: row count reset */\n',
+  },
+  {
+    // In closed(): the old connection's error is not the next one's.
+    from: '    socket.removeAllListeners()\n    socket = null\n',
+    to:
+      '    socket.removeAllListeners()\n    socket = null\n' +
+      '    errorResponse = null /* jobs-gateway: error forgotten on close */\n',
+  },
 ];
 
 const root = fileURLToPath(new URL('../node_modules/postgres', import.meta.url));
 for (const file of ['src/connection.js', 'cjs/src/connection.js'].map((f) => join(root, f))) {
   let text = readFileSync(file, 'utf8');
-  if (text.includes(MARK)) continue;
   for (const { from, to } of edits) {
+    if (text.includes(to)) continue;
     if (!text.includes(from)) {
       throw new Error(
-        `scripts/patch-postgres.mjs: ${file} is not the postgres.js it mends; check the defect again.`,
+        `scripts/patch-postgres.mjs: ${file} is not the postgres.js it mends; check the defects again.`,
       );
     }
     text = text.replace(from, to);
