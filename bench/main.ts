@@ -25,6 +25,7 @@ import {
   startBareServer,
   startGateway,
   stopProcess,
+  whileOthersPause,
   type ServerProcess,
 } from './processes.js';
 import {
@@ -156,6 +157,7 @@ interface AuthorizedServer {
 async function measureAccessCost(
   open: AuthorizedServer,
   checked: AuthorizedServer,
+  everyServer: ServerProcess[],
   pool: JobPool,
   settle: () => Promise<void>,
 ): Promise<AccessCost> {
@@ -165,12 +167,14 @@ async function measureAccessCost(
   for (const side of [open, checked, checked, open]) {
     await settle();
     const cpuBefore = cpuSeconds(side.server.pid);
-    const result = await runLoad(side.server.url, pause, pool, {
-      connections,
-      duration: secondsEach,
-      freshJobs: Math.ceil(jobsPerScenario / 2),
-      headers: side.headers,
-    });
+    const result = await whileOthersPause(othersThan(side.server, everyServer), () =>
+      runLoad(side.server.url, pause, pool, {
+        connections,
+        duration: secondsEach,
+        freshJobs: Math.ceil(jobsPerScenario / 2),
+        headers: side.headers,
+      }),
+    );
     if (result.errors > 0 || result.ranOutOfJobs) {
       throw new Error(`access control's cost: ${result.errors} errors; ${result.errorSamples.join('\n')}`);
     }
@@ -186,11 +190,14 @@ async function measureAccessCost(
   };
 }
 
+const othersThan = (server: ServerProcess, everyServer: ServerProcess[]) =>
+  everyServer.filter((other) => other !== server);
+
 /**
- * Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile. Each starts
- * from a settled database: the writes of the one before (tens of thousands of pauses) would
- * otherwise set autovacuum and a checkpoint off in the middle of the next (a create row once fell
- * from about 1,000 to 194 req/s that way).
+ * Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile, with every
+ * other server paused. Each starts from a settled database: the writes of the one before (tens of
+ * thousands of pauses) would otherwise set autovacuum and a checkpoint off in the middle of the
+ * next (a create row once fell from about 1,000 to 194 req/s that way).
  */
 async function measure(
   servers: Record<Scenario['server'], AuthorizedServer | undefined>,
@@ -198,6 +205,7 @@ async function measure(
   settle: () => Promise<void>,
 ) {
   const gateway = servers.gateway!.server;
+  const everyServer = Object.values(servers).flatMap((side) => (side ? [side.server] : []));
   const rows: ScenarioRow[] = [];
   const peak = { rss: 0, scenario: '' };
   for (const scenario of chosen) {
@@ -205,12 +213,9 @@ async function measure(
     await settle();
     const rss = sampleMemory(gateway.pid);
     const cpuBefore = cpuSeconds(server.pid);
-    const result = await runLoad(server.url, scenario, pool, {
-      connections,
-      duration,
-      freshJobs: jobsPerScenario,
-      headers,
-    });
+    const result = await whileOthersPause(othersThan(server, everyServer), () =>
+      runLoad(server.url, scenario, pool, { connections, duration, freshJobs: jobsPerScenario, headers }),
+    );
     const serverCpuSeconds = cpuSeconds(server.pid) - cpuBefore;
     const scenarioPeak = rss.stop();
     if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
@@ -312,18 +317,23 @@ async function main() {
       log(`Warmed both access-control gateways up alike (${WARM_UP_SECONDS} s of reads each).`);
     }
 
-    const { rows, peak } = await measure(
-      {
-        gateway: { server: gateway },
-        bare: { server: bare },
-        'gateway-open': open,
-        'gateway-auth': authorized,
-      },
-      pool,
-      settle,
-    );
+    const servers = {
+      gateway: { server: gateway },
+      bare: { server: bare },
+      'gateway-open': open,
+      'gateway-auth': authorized,
+    };
+    const { rows, peak } = await measure(servers, pool, settle);
     const accessCost =
-      open && authorized ? await measureAccessCost(open, authorized, pool, settle) : undefined;
+      open && authorized
+        ? await measureAccessCost(
+            open,
+            authorized,
+            [gateway, bare, open.server, authorized.server],
+            pool,
+            settle,
+          )
+        : undefined;
     if (accessCost) {
       log(
         `access control's cost, in turns: ${(accessCost.rate * 100).toFixed(1)} % of the rate, ` +
