@@ -4,7 +4,7 @@
  * (see cursor.ts), so an event that commits late is read after the feed passes it, never skipped.
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { runStatement, type Database } from '../db/client.js';
 import { jobStatusEvents } from '../jobs/tables.js';
 import type { JobStatus } from '../jobs/lifecycle.js';
 import { compareCursors, encodeCursor, type Cursor } from './cursor.js';
@@ -81,15 +81,28 @@ export async function lastSettledPosition(db: Database): Promise<Cursor | undefi
   return last && toEvent(last).position;
 }
 
+/**
+ * The live feed's read, by hand and prepared: every gateway process runs it on every wake, and
+ * building it through Drizzle each time was a tenth of a watching process's CPU. The same query as
+ * `settled`, `after` and `inOrder` above. The order names the table's columns: a bare `xid` there
+ * would be the text the statement selects, and 1000 would sort before 999.
+ */
+const SETTLED_AFTER = `select id, xid::text as xid, job_id as "jobId", workspace, job_name as "jobName", status,
+  previous_status as "previousStatus", occurred_at as "occurredAt", actor
+from job_status_events
+where (xid, id) > ($1::xid8, $2::bigint) and xid < pg_snapshot_xmin(pg_current_snapshot())
+order by job_status_events.xid, job_status_events.id
+limit $3::int`;
+
 /** Up to `limit` settled events after `position`, of every job, in order. */
 export async function settledAfter(db: Database, position: Cursor, limit: number): Promise<StatusEvent[]> {
-  const rows = await db
-    .select(eventColumns)
-    .from(jobStatusEvents)
-    .where(and(after(position), settled))
-    .orderBy(...inOrder)
-    .limit(limit);
-  return rows.map(toEvent);
+  const rows = await runStatement(db, SETTLED_AFTER, [position.xid, position.id, limit]);
+  return rows.map((row) =>
+    toEvent({
+      ...(row as unknown as EventRow),
+      occurredAt: jobStatusEvents.occurredAt.mapFromDriverValue(row.occurredAt as string) as Date,
+    }),
+  );
 }
 
 /** Recorded events matching `filter` in (after, upTo], in order. */
