@@ -42,7 +42,7 @@ import { Teardown } from './teardown.js';
 const USAGE = `npm run bench -- [flags]
   --connections N          concurrent connections per scenario (50)
   --duration S             seconds per scenario (10)
-  --jobs N                 fresh jobs set aside for each pause scenario (5,000 per second of --duration)
+  --jobs N                 fresh jobs set aside for each pause scenario (3,500 per second of --duration)
   --total-jobs N           jobs created through REST before the scenarios, at least (100000)
   --only ID,ID             run only these scenarios: ${scenarios.map((s) => s.id).join(', ')}
   --subscribers N          graphql-ws subscribers in the realtime benchmark (10000; 0 skips it)
@@ -93,7 +93,7 @@ function wholeNumber(flag: string, value: string | undefined, min = 1): number {
 
 const connections = wholeNumber('connections', flags.connections);
 const duration = wholeNumber('duration', flags.duration);
-const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 5_000));
+const jobsPerScenario = wholeNumber('jobs', flags.jobs ?? String(duration * 3_500));
 const totalJobs = wholeNumber('total-jobs', flags['total-jobs'], 0);
 const subscribers = wholeNumber('subscribers', flags.subscribers, 0);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -194,10 +194,31 @@ const othersThan = (server: ServerProcess, everyServer: ServerProcess[]) =>
   everyServer.filter((other) => other !== server);
 
 /**
+ * Seconds of the bare pause right before and right after each other scenario: the row's ratio is to
+ * these. The machine's speed moves from minute to minute, so a ratio to the bare row, measured
+ * minutes earlier, said as much about the machine as about the gateway (the same gateway build,
+ * seeding process against fresh ones, once looked 30 % slower that way, and not at all in turns).
+ */
+const BRACKET_SECONDS = 2;
+const bracketJobs = Math.ceil((jobsPerScenario / duration) * BRACKET_SECONDS);
+/**
+ * Seconds of each scenario run before it is measured: a gateway that has served only creates runs
+ * a pause's code cold at first (GraphQL pauseJob: 0.73 ms of CPU per response in its warm-up, 0.50
+ * ms in the 10 s after it), where a gateway in service has long compiled it. Without it, the
+ * process that seeded the jobs looked slower than fresh ones warmed up by reads (0.52 against 0.40
+ * ms per REST pause); in turns, each warmed up by a second of the pause, the two did not differ.
+ */
+const SCENARIO_WARM_UP_SECONDS = 3;
+const warmUpJobs = Math.ceil((jobsPerScenario / duration) * SCENARIO_WARM_UP_SECONDS);
+const bareChosen = chosen.some((s) => s.id === REFERENCE);
+const bracketed = bareChosen ? chosen.filter((s) => s.id !== REFERENCE).length : 0;
+
+/**
  * Runs the chosen scenarios one after the other, sampling the gateway's RSS meanwhile, with every
- * other server paused. Each starts from a settled database: the writes of the one before (tens of
- * thousands of pauses) would otherwise set autovacuum and a checkpoint off in the middle of the
- * next (a create row once fell from about 1,000 to 194 req/s that way).
+ * other server paused, and each scenario but the bare pause between two short runs of the bare
+ * pause. Each starts from a settled database: the writes of the one before (tens of thousands of
+ * pauses) would otherwise set autovacuum and a checkpoint off in the middle of the next (a create
+ * row once fell from about 1,000 to 194 req/s that way).
  */
 async function measure(
   servers: Record<Scenario['server'], AuthorizedServer | undefined>,
@@ -206,11 +227,32 @@ async function measure(
 ) {
   const gateway = servers.gateway!.server;
   const everyServer = Object.values(servers).flatMap((side) => (side ? [side.server] : []));
+  const bare = scenarios.find((s) => s.id === REFERENCE)!;
+  const barePause = () =>
+    whileOthersPause(othersThan(servers.bare!.server, everyServer), () =>
+      runLoad(servers.bare!.server.url, bare, pool, {
+        connections,
+        duration: BRACKET_SECONDS,
+        freshJobs: bracketJobs,
+      }),
+    );
   const rows: ScenarioRow[] = [];
   const peak = { rss: 0, scenario: '' };
   for (const scenario of chosen) {
     const { server, headers } = servers[scenario.server]!;
+    const warmUpCpu = cpuSeconds(server.pid);
+    const warmUp = await whileOthersPause(othersThan(server, everyServer), () =>
+      runLoad(server.url, scenario, pool, {
+        connections,
+        duration: SCENARIO_WARM_UP_SECONDS,
+        freshJobs: warmUpJobs,
+        headers,
+      }),
+    );
+    const warmUpCpuPerResponse = cpuPerResponse(cpuSeconds(server.pid) - warmUpCpu, warmUp.responses);
     await settle();
+    const bracket = bareChosen && scenario.id !== REFERENCE;
+    const before = bracket ? await barePause() : undefined;
     const rss = sampleMemory(gateway.pid);
     const cpuBefore = cpuSeconds(server.pid);
     const result = await whileOthersPause(othersThan(server, everyServer), () =>
@@ -218,16 +260,26 @@ async function measure(
     );
     const serverCpuSeconds = cpuSeconds(server.pid) - cpuBefore;
     const scenarioPeak = rss.stop();
+    const after = bracket ? await barePause() : undefined;
     if (scenarioPeak > peak.rss) Object.assign(peak, { rss: scenarioPeak, scenario: scenario.label });
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`the ${scenario.server} server died during "${scenario.label}"`);
     }
-    rows.push({ scenario, result, serverCpuSeconds });
+    const bareAround =
+      before && after ? (before.responses + after.responses) / (2 * BRACKET_SECONDS) : undefined;
+    if (before?.errors || after?.errors || before?.ranOutOfJobs || after?.ranOutOfJobs) {
+      throw new Error(
+        `the bare pause around "${scenario.label}" failed: ${[...before!.errorSamples, ...after!.errorSamples].join('\n')}`,
+      );
+    }
+    rows.push({ scenario, result, serverCpuSeconds, bareAround });
     const ranOut = result.ranOutOfJobs ? ' (ran out of fresh jobs: raise --jobs)' : '';
+    const around = bareAround ? ` (bare pause around it: ${Math.round(bareAround)} req/s)` : '';
     log(
-      `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
+      `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s${around}, p50 ${result.p50} ms, ` +
         `p99 ${result.p99} ms, ${result.errors} errors${ranOut}, ` +
-        `${cpuPerResponse(serverCpuSeconds, result.responses)} ms of server CPU per response`,
+        `${cpuPerResponse(serverCpuSeconds, result.responses)} ms of server CPU per response ` +
+        `(${warmUpCpuPerResponse} ms in its ${SCENARIO_WARM_UP_SECONDS} s warm-up)`,
     );
     for (const sample of result.errorSamples) log(`  wrong answer: ${sample}`);
   }
@@ -283,7 +335,8 @@ async function main() {
     const pool = new JobPool();
     // The access pair's turns (measureAccessCost) use up two more scenarios' worth.
     const consumers = chosen.filter((s) => s.jobs === 'fresh').length + (pairChosen ? 2 : 0);
-    await seed(gateway, pool, consumers * jobsPerScenario, Math.max(totalJobs, PAGE_SIZE));
+    const fresh = consumers * (jobsPerScenario + warmUpJobs) + bracketed * 2 * bracketJobs;
+    await seed(gateway, pool, fresh, Math.max(totalJobs, PAGE_SIZE));
     const afterSeeding = residentMemory(gateway.pid);
     // Every scenario starts from the same settled database, not in the middle of autovacuum.
     const settle = async () => {

@@ -28,6 +28,8 @@ export interface ScenarioRow {
   result: LoadResult;
   /** CPU the answering server's process used during the scenario. */
   serverCpuSeconds: number;
+  /** The bare pause's rate (req/s) in the short runs right before and after this scenario. */
+  bareAround?: number;
 }
 
 /**
@@ -129,13 +131,18 @@ export function renderReport(report: Report): string {
       `the first scenario; each pause addresses a different job in \`created\`. Gateway run as ` +
       `\`node ${report.gatewayCommand}\`.`,
     '',
-    '| scenario | req/s | p50 | p99 | errors | ratio to bare pause | server CPU per response |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(({ scenario, result, serverCpuSeconds }) => {
-      const ratio = reference ? (result.requestsPerSecond / reference).toFixed(2) : '–';
+    'Each row but the bare pause ran between two short runs of the bare pause; its ratio is to their rate ' +
+      "(the machine's speed moves from minute to minute). Every other server process was paused meanwhile.",
+    '',
+    '| scenario | req/s | p50 | p99 | errors | bare pause around it | ratio to it | server CPU per response |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(({ scenario, result, serverCpuSeconds, bareAround }) => {
+      const base = scenario.id === report.referenceId ? reference : bareAround;
+      const ratio = base ? (result.requestsPerSecond / base).toFixed(2) : '–';
+      const around = bareAround ? count(bareAround) : '–';
       const errors = count(result.errors) + (result.ranOutOfJobs ? ' (ran out of fresh jobs)' : '');
       const cpu = cpuPerResponse(serverCpuSeconds, result.responses);
-      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${ratio} | ${cpu} ms |`;
+      return `| ${scenario.label} | ${count(result.requestsPerSecond)} | ${result.p50} ms | ${result.p99} ms | ${errors} | ${around} | ${ratio} | ${cpu} ms |`;
     }),
     ...accessCost(report),
     '',
