@@ -16,6 +16,13 @@
  * 3. The server's last error on a connection outlived the connection: the first query on the
  *    reconnected connection failed with it ("terminating connection due to administrator command").
  *    Here closing forgets it.
+ * 4. The pool's queues never shrink while they are not empty: taking a connection from the front
+ *    leaves an empty slot behind, and the array is reset only once the queue is empty. A pool
+ *    whose connections are never all busy at once (a gateway that is not saturated) keeps idle
+ *    connections in its `open` queue forever, so the array grew by one slot per query (80,010
+ *    slots for 10 connections after 80,000 queries), and every query scanned all of it, for a
+ *    connection it had already taken. Here the front is dropped once it is half the array, and a
+ *    removal looks only at what is still queued.
  *
  * Each edit applies once; if the code is neither as expected nor already mended (another version),
  * it stops the install so the defects are looked at again.
@@ -25,7 +32,7 @@ import { join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
 const MARK = '/* jobs-gateway: guarded nextWrite */';
-const edits = [
+const connectionEdits = [
   {
     from: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
     to:
@@ -59,8 +66,34 @@ const edits = [
   },
 ];
 
+const queueEdits = [
+  {
+    // In remove(): the slots before `index` are empty.
+    from:
+      '    remove: (x) => {\n      const index = xs.indexOf(x)\n      return index === -1\n' +
+      '        ? null\n        : (xs.splice(index, 1), x)\n',
+    to:
+      '    remove: (x) => {\n      const at = xs.indexOf(x, index) /* jobs-gateway: queued part only */\n' +
+      '      return at === -1\n        ? null\n        : (xs.splice(at, 1), x)\n',
+  },
+  {
+    // In shift(): once the emptied front is half the array, drop it.
+    from: '      } else {\n        xs[index - 1] = undefined\n      }\n',
+    to:
+      '      } else if (index >= 64 && index * 2 >= xs.length) { /* jobs-gateway: front dropped */\n' +
+      '        xs = xs.slice(index)\n' +
+      '        index = 0\n' +
+      '      } else {\n        xs[index - 1] = undefined\n      }\n',
+  },
+];
+
 const root = fileURLToPath(new URL('../node_modules/postgres', import.meta.url));
-for (const file of ['src/connection.js', 'cjs/src/connection.js'].map((f) => join(root, f))) {
+const files = [
+  ...['src/connection.js', 'cjs/src/connection.js'].map((f) => ({ file: f, edits: connectionEdits })),
+  ...['src/queue.js', 'cjs/src/queue.js'].map((f) => ({ file: f, edits: queueEdits })),
+];
+for (const { file: path, edits } of files) {
+  const file = join(root, path);
   let text = readFileSync(file, 'utf8');
   for (const { from, to } of edits) {
     if (text.includes(to)) continue;

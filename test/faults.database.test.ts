@@ -6,7 +6,6 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
-import { CONNECTION_OPTIONS } from '../src/db/client.js';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { gql, http } from './support/gateway.js';
 import { findPgBinaries, freePort, startPgCluster, type PgCluster } from './support/pg-cluster.js';
@@ -209,45 +208,3 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)('connections kille
     expect(again.errors).toBeUndefined();
   }, 120_000);
 });
-
-describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
-  'the driver after a query cut off part-way through its rows, on $name',
-  (kind) => {
-    let database: TestDatabase;
-    let sql: postgres.Sql;
-
-    beforeAll(async () => {
-      database = await kind.create();
-      // The gateway's connection settings, on one connection, so every query shares it.
-      sql = postgres(database.options.databaseUrl!, { ...CONNECTION_OPTIONS, max: 1 });
-    });
-    afterAll(async () => {
-      await sql?.end();
-      await database?.drop();
-    });
-
-    const tenRows = 'select i from generate_series(1, 10) as i';
-
-    it('answers the next queries whole after the backend was terminated mid-result', async () => {
-      const cut = sql.unsafe(
-        `select i, case when i = 5 then pg_terminate_backend(pg_backend_pid()) end from generate_series(1, 10) as i`,
-      );
-      await expect(cut).rejects.toThrow();
-      // The first query on the reconnected connection, then the one after it.
-      for (let i = 0; i < 2; i++) {
-        const rows = await sql.unsafe(tenRows);
-        expect(Object.keys(rows)).toHaveLength(10);
-        expect(rows.map((row) => row.i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      }
-    });
-
-    it('answers a query queued behind one that failed mid-result with its own rows only', async () => {
-      const failing = sql.unsafe('select i, 1 / (4 - i) from generate_series(1, 10) as i');
-      const queued = sql.unsafe(tenRows);
-      await expect(failing).rejects.toThrow('division by zero');
-      const rows = await queued;
-      expect(Object.keys(rows)).toHaveLength(10);
-      expect(rows.map((row) => row.i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    });
-  },
-);
