@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { createPostgresDatabase } from '../test/support/databases.js';
 import { startOidcIssuer } from '../test/support/oidc-issuer.js';
-import { JobPool, runLoad } from './load.js';
+import { JobPool, runLoad, type LoadOptions } from './load.js';
 import { checkBarePauseParity } from './parity.js';
 import {
   cpuSeconds,
@@ -167,14 +167,12 @@ async function measureAccessCost(
   for (const side of [open, checked, checked, open]) {
     await settle();
     const cpuBefore = cpuSeconds(side.server.pid);
-    const result = await whileOthersPause(othersThan(side.server, everyServer), () =>
-      runLoad(side.server.url, pause, pool, {
-        connections,
-        duration: secondsEach,
-        freshJobs: Math.ceil(jobsPerScenario / 2),
-        headers: side.headers,
-      }),
-    );
+    const result = await runAlone(side.server, everyServer, pause, pool, {
+      connections,
+      duration: secondsEach,
+      freshJobs: Math.ceil(jobsPerScenario / 2),
+      headers: side.headers,
+    });
     if (result.errors > 0 || result.ranOutOfJobs) {
       throw new Error(`access control's cost: ${result.errors} errors; ${result.errorSamples.join('\n')}`);
     }
@@ -190,8 +188,18 @@ async function measureAccessCost(
   };
 }
 
-const othersThan = (server: ServerProcess, everyServer: ServerProcess[]) =>
-  everyServer.filter((other) => other !== server);
+/** `runLoad` against `server`, with every other server of `everyServer` paused meanwhile. */
+const runAlone = (
+  server: ServerProcess,
+  everyServer: ServerProcess[],
+  scenario: Scenario,
+  pool: JobPool,
+  options: LoadOptions,
+) =>
+  whileOthersPause(
+    everyServer.filter((other) => other !== server),
+    () => runLoad(server.url, scenario, pool, options),
+  );
 
 /**
  * Seconds of the bare pause right before and right after each other scenario: the row's ratio is to
@@ -222,42 +230,41 @@ const bracketed = bareChosen ? chosen.filter((s) => s.id !== REFERENCE).length :
  */
 async function measure(
   servers: Record<Scenario['server'], AuthorizedServer | undefined>,
+  everyServer: ServerProcess[],
   pool: JobPool,
   settle: () => Promise<void>,
 ) {
   const gateway = servers.gateway!.server;
-  const everyServer = Object.values(servers).flatMap((side) => (side ? [side.server] : []));
   const bare = scenarios.find((s) => s.id === REFERENCE)!;
   const barePause = () =>
-    whileOthersPause(othersThan(servers.bare!.server, everyServer), () =>
-      runLoad(servers.bare!.server.url, bare, pool, {
-        connections,
-        duration: BRACKET_SECONDS,
-        freshJobs: bracketJobs,
-      }),
-    );
+    runAlone(servers.bare!.server, everyServer, bare, pool, {
+      connections,
+      duration: BRACKET_SECONDS,
+      freshJobs: bracketJobs,
+    });
   const rows: ScenarioRow[] = [];
   const peak = { rss: 0, scenario: '' };
   for (const scenario of chosen) {
     const { server, headers } = servers[scenario.server]!;
     const warmUpCpu = cpuSeconds(server.pid);
-    const warmUp = await whileOthersPause(othersThan(server, everyServer), () =>
-      runLoad(server.url, scenario, pool, {
-        connections,
-        duration: SCENARIO_WARM_UP_SECONDS,
-        freshJobs: warmUpJobs,
-        headers,
-      }),
-    );
+    const warmUp = await runAlone(server, everyServer, scenario, pool, {
+      connections,
+      duration: SCENARIO_WARM_UP_SECONDS,
+      freshJobs: warmUpJobs,
+      headers,
+    });
     const warmUpCpuPerResponse = cpuPerResponse(cpuSeconds(server.pid) - warmUpCpu, warmUp.responses);
     await settle();
     const bracket = bareChosen && scenario.id !== REFERENCE;
     const before = bracket ? await barePause() : undefined;
     const rss = sampleMemory(gateway.pid);
     const cpuBefore = cpuSeconds(server.pid);
-    const result = await whileOthersPause(othersThan(server, everyServer), () =>
-      runLoad(server.url, scenario, pool, { connections, duration, freshJobs: jobsPerScenario, headers }),
-    );
+    const result = await runAlone(server, everyServer, scenario, pool, {
+      connections,
+      duration,
+      freshJobs: jobsPerScenario,
+      headers,
+    });
     const serverCpuSeconds = cpuSeconds(server.pid) - cpuBefore;
     const scenarioPeak = rss.stop();
     const after = bracket ? await barePause() : undefined;
@@ -376,17 +383,10 @@ async function main() {
       'gateway-open': open,
       'gateway-auth': authorized,
     };
-    const { rows, peak } = await measure(servers, pool, settle);
+    const everyServer = Object.values(servers).flatMap((side) => (side ? [side.server] : []));
+    const { rows, peak } = await measure(servers, everyServer, pool, settle);
     const accessCost =
-      open && authorized
-        ? await measureAccessCost(
-            open,
-            authorized,
-            [gateway, bare, open.server, authorized.server],
-            pool,
-            settle,
-          )
-        : undefined;
+      open && authorized ? await measureAccessCost(open, authorized, everyServer, pool, settle) : undefined;
     if (accessCost) {
       log(
         `access control's cost, in turns: ${(accessCost.rate * 100).toFixed(1)} % of the rate, ` +

@@ -1,7 +1,7 @@
 /**
- * Runs after `npm install` / `npm ci`: mends defects of postgres.js 3.4.9 that show when a
+ * Runs after `npm install` / `npm ci`: mends defects of postgres.js 3.4.9, three that show when a
  * connection closes (PostgreSQL restarting, a backend terminated) or a query fails part-way
- * through its rows.
+ * through its rows, and one in its pool's queues.
  *
  * 1. Small writes are deferred to a `setImmediate`; when the connection closed in between, the
  *    deferred write runs on a null socket and throws where no caller can catch it, and the
@@ -89,10 +89,12 @@ const queueEdits = [
 
 const root = fileURLToPath(new URL('../node_modules/postgres', import.meta.url));
 const files = [
-  ...['src/connection.js', 'cjs/src/connection.js'].map((f) => ({ file: f, edits: connectionEdits })),
-  ...['src/queue.js', 'cjs/src/queue.js'].map((f) => ({ file: f, edits: queueEdits })),
+  ['src/connection.js', connectionEdits],
+  ['cjs/src/connection.js', connectionEdits],
+  ['src/queue.js', queueEdits],
+  ['cjs/src/queue.js', queueEdits],
 ];
-for (const { file: path, edits } of files) {
+for (const [path, edits] of files) {
   const file = join(root, path);
   let text = readFileSync(file, 'utf8');
   for (const { from, to } of edits) {
