@@ -42,11 +42,21 @@ const EVENT_STREAM = /^text\/event-stream/i;
 /** Responses that last as long as their client watches (SSE, GraphQL's multipart streams). */
 const STREAMING = /^(text\/event-stream|multipart\/mixed)/i;
 
-/** Streams are never compressed: a compressor holds bytes back, and each event must go out as it happens. */
+/** A response whose length is known and under the threshold: not compressed, so not looked into further. */
+const small = (res: ServerResponse) =>
+  Number(res.getHeader('content-length') ?? Infinity) < COMPRESSION_THRESHOLD_BYTES;
+
+/**
+ * Streams are never compressed: a compressor holds bytes back, and each event must go out as it
+ * happens. The size is judged first: the media type's lookup in the compressible list cost more
+ * than the rest of the decision, for every answer to a pause.
+ */
 const compress = compression({
   threshold: COMPRESSION_THRESHOLD_BYTES,
   filter: (req, res) =>
-    !STREAMING.test(String(res.getHeader('content-type') ?? '')) && compression.filter(req, res),
+    !small(res) &&
+    !STREAMING.test(String(res.getHeader('content-type') ?? '')) &&
+    compression.filter(req, res),
 }) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export function requestPipeline({ logger, metrics, cors, doorFor }: RequestPipelineOptions): RequestHandler {
