@@ -48,8 +48,8 @@ const small = (res: ServerResponse) =>
 
 /**
  * Streams are never compressed: a compressor holds bytes back, and each event must go out as it
- * happens. The size is judged first: the media type's lookup in the compressible list cost more
- * than the rest of the decision, for every answer to a pause.
+ * happens. A length known to be under the threshold (GraphQL's plain POSTs) decides at once: the
+ * media type's lookup in the compressible list cost more than the rest of the decision.
  */
 const compress = compression({
   threshold: COMPRESSION_THRESHOLD_BYTES,
