@@ -1,7 +1,7 @@
 /**
  * Runs after `npm install` / `npm ci`: mends defects of postgres.js 3.4.9, three that show when a
  * connection closes (PostgreSQL restarting, a backend terminated) or a query fails part-way
- * through its rows, and one in its pool's queues.
+ * through its rows, and one in its pool's queues; and gives its connections a deadline for answers.
  *
  * 1. Small writes are deferred to a `setImmediate`; when the connection closed in between, the
  *    deferred write runs on a null socket and throws where no caller can catch it, and the
@@ -23,6 +23,14 @@
  *    slots for 10 connections after 80,000 queries), and every query scanned all of it, for a
  *    connection it had already taken. Here the front is dropped once it is half the array, and a
  *    removal looks only at what is still queued.
+ *
+ * 5. A connection waits for an answer as long as the kernel keeps the socket: on a network that
+ *    drops packets silently (a database host that vanished without closing its connections), a
+ *    query sent on an established connection waited about 15 minutes (Linux's retransmissions),
+ *    and the pool sent later queries to the same dead connections. Here an option of the gateway's,
+ *    `reply_timeout` (seconds, off by default), ends a connection that has owed an answer for that
+ *    long without a byte from the server: its queries fail with REPLY_TIMEOUT or CONNECTION_CLOSED
+ *    and the pool connects afresh. Not for COPY or LISTEN connections, which wait by design.
  *
  * Each edit applies once; if the code is neither as expected nor already mended (another version),
  * it stops the install so the defects are looked at again.
@@ -64,6 +72,67 @@ const connectionEdits = [
       '    socket.removeAllListeners()\n    socket = null\n' +
       '    errorResponse = null /* jobs-gateway: error forgotten on close */\n',
   },
+  // 5. The reply deadline: a query sent when none was owed starts the silence, every byte in ends
+  // it, and a watch each quarter of the deadline ends a connection that still owes an answer after
+  // a whole one (a timestamp per read, not a timer reset per read, on the busiest path).
+  {
+    from: '      , connectTimer = timer(connectTimedOut, options.connect_timeout)\n',
+    to:
+      '      , connectTimer = timer(connectTimedOut, options.connect_timeout)\n' +
+      '  let owed = false, lastHeard = 0, replyWatch = null /* jobs-gateway: reply deadline */\n',
+  },
+  {
+    from: '      build(q)\n      return write(toBuffer(q))\n',
+    to:
+      '      build(q)\n' +
+      '      owed || (owed = true, lastHeard = performance.now()) /* jobs-gateway: an answer owed */\n' +
+      '      return write(toBuffer(q))\n',
+  },
+  {
+    from: '  function data(x) {\n    if (incomings) {\n',
+    to:
+      '  function data(x) {\n' +
+      '    lastHeard = performance.now() /* jobs-gateway: the server is there */\n' +
+      '    if (incomings) {\n',
+  },
+  {
+    from: '      incoming = incoming.subarray(length + 1)\n      remaining = 0\n      incomings = null\n    }\n  }\n',
+    to:
+      '      incoming = incoming.subarray(length + 1)\n      remaining = 0\n      incomings = null\n    }\n' +
+      '    owed && !query && !sent.length && (owed = false) /* jobs-gateway: nothing owed */\n' +
+      '  }\n',
+  },
+  {
+    from: "      lifeTimer.start()\n      socket.on('data', data)\n",
+    to:
+      "      lifeTimer.start()\n      socket.on('data', data)\n" +
+      '      options.reply_timeout && (clearInterval(replyWatch), replyWatch = setInterval(watchReply, options.reply_timeout * 250)).unref() /* jobs-gateway */\n',
+  },
+  {
+    from: '    lifeTimer.cancel()\n    connectTimer.cancel()\n',
+    to:
+      '    lifeTimer.cancel()\n    connectTimer.cancel()\n' +
+      '    clearInterval(replyWatch) /* jobs-gateway: closed, nothing owed */\n    replyWatch = null\n    owed = false\n',
+  },
+  {
+    from: "  function connectTimedOut() {\n    errored(Errors.connection('CONNECT_TIMEOUT', options, socket))\n    socket.destroy()\n  }\n",
+    to:
+      "  function connectTimedOut() {\n    errored(Errors.connection('CONNECT_TIMEOUT', options, socket))\n    socket.destroy()\n  }\n\n" +
+      '  function watchReply() { /* jobs-gateway: no answer in time, the connection is taken for dead */\n' +
+      '    if (!owed || performance.now() - lastHeard < options.reply_timeout * 1000)\n' +
+      '      return\n' +
+      "    error(Errors.connection('REPLY_TIMEOUT', options, socket))\n" +
+      '    socket && socket.destroy()\n' +
+      '  }\n',
+  },
+];
+
+// The option, carried like postgres.js's own (unknown options are dropped).
+const optionEdits = [
+  {
+    from: '    target_session_attrs: null\n  }\n',
+    to: '    target_session_attrs: null,\n    reply_timeout   : null /* jobs-gateway: reply deadline */\n  }\n',
+  },
 ];
 
 const queueEdits = [
@@ -93,6 +162,8 @@ const files = [
   ['cjs/src/connection.js', connectionEdits],
   ['src/queue.js', queueEdits],
   ['cjs/src/queue.js', queueEdits],
+  ['src/index.js', optionEdits],
+  ['cjs/src/index.js', optionEdits],
 ];
 for (const [path, edits] of files) {
   const file = join(root, path);

@@ -2,12 +2,14 @@
  * The mends scripts/patch-postgres.mjs makes to postgres.js after every install. The tests of a
  * query cut off part-way fail on the driver as published. The queue's defect (a slot left behind
  * per query, each query scanning them all) shows only as time and memory; its test checks that the
- * mend keeps the queue's order and contents.
+ * mend keeps the queue's order and contents. The reply deadline is an option the patch adds: a
+ * query on a network that drops everything silently waits forever without it.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTION_OPTIONS } from '../src/db/client.js';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { startSilentNetwork, type SilentNetwork } from './support/silent-network.js';
 
 interface Queue<T> {
   readonly length: number;
@@ -78,6 +80,53 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
       const rows = await queued;
       expect(Object.keys(rows)).toHaveLength(10);
       expect(rows.map((row) => row.i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    });
+  },
+);
+
+describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
+  'the driver on a network that drops everything silently, on $name',
+  (kind) => {
+    let database: TestDatabase;
+    let network: SilentNetwork;
+    let sql: postgres.Sql;
+
+    beforeAll(async () => {
+      database = await kind.create();
+      network = await startSilentNetwork(database.options.databaseUrl!);
+      // One connection, with a reply deadline of 1 s (the option the patch adds).
+      sql = postgres(network.url, { ...CONNECTION_OPTIONS, max: 1, reply_timeout: 1 } as postgres.Options<
+        Record<string, postgres.PostgresType>
+      >);
+    });
+    afterAll(async () => {
+      await sql?.end({ timeout: 1 });
+      await network?.close();
+      await database?.drop();
+    });
+
+    it('ends a connection that owes an answer for reply_timeout, and connects afresh once the network is back', async () => {
+      expect(await sql`select 1 as one`).toEqual([{ one: 1 }]);
+      network.silence();
+      // Without the deadline this waits for as long as the relay keeps the connection: forever.
+      const silenced = sql`select 2 as two`;
+      const queued = sql`select 3 as three`;
+      await expect(silenced).rejects.toMatchObject({ code: 'REPLY_TIMEOUT' });
+      await expect(queued).rejects.toMatchObject({
+        code: expect.stringMatching(/^(REPLY_TIMEOUT|CONNECTION_CLOSED|CONNECT_TIMEOUT)$/),
+      });
+      network.restore();
+      expect(await sql`select 4 as four`).toEqual([{ four: 4 }]);
+    });
+
+    it('leaves a connection alone while nothing is owed, and times each answer on its own', async () => {
+      const [before] = await sql`select pg_backend_pid() as pid`;
+      // Idle for longer than the deadline: nothing is owed, so the connection stays.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Busy for longer than the deadline, but each answer comes within it.
+      for (let i = 0; i < 3; i++) await sql`select pg_sleep(0.5)`;
+      const [after] = await sql`select pg_backend_pid() as pid`;
+      expect(after.pid).toBe(before.pid);
     });
   },
 );
