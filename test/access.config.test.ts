@@ -21,6 +21,7 @@ describe('auth configuration', () => {
       LOG_LEVEL: 'info',
       CORS_ORIGINS: [],
       DATABASE_STARTUP_TIMEOUT_SECONDS: 60,
+      DATABASE_REPLY_TIMEOUT_SECONDS: 15,
       GRAPHQL_TRUSTED_DOCUMENTS: 'off',
       auth: {
         enabled: false,

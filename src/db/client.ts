@@ -62,11 +62,25 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Called with every SQL statement Drizzle sends (for query-count checks). */
   onQuery?: (sql: string) => void;
+  /**
+   * PostgreSQL only: how long (s) a pooled connection may owe an answer without a byte from the
+   * server before it is taken for dead (DATABASE_REPLY_TIMEOUT_SECONDS); 15 by default.
+   */
+  replyTimeoutSeconds?: number;
 }
+
+/** How long a pooled connection may owe an answer in silence, unless DATABASE_REPLY_TIMEOUT_SECONDS says. */
+export const DEFAULT_REPLY_TIMEOUT_SECONDS = 15;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const logger = options.onQuery && { logQuery: (query: string) => options.onQuery!(query) };
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, logger);
+  if (options.databaseUrl) {
+    return openPostgres(
+      options.databaseUrl,
+      logger,
+      options.replyTimeoutSeconds ?? DEFAULT_REPLY_TIMEOUT_SECONDS,
+    );
+  }
   return openPglite(options.dataDir ?? 'memory://', logger);
 }
 
@@ -127,14 +141,21 @@ const RECONNECT_MS = 500;
 
 export const POOL_MAX_CONNECTIONS = 10;
 
-function openPostgres(url: string, logger: QueryLogger): DatabaseHandle {
+function openPostgres(url: string, logger: QueryLogger, replyTimeoutSeconds: number): DatabaseHandle {
   // A name of this process's own, so its connections can be found in pg_stat_activity.
   const applicationName = `jobs-gateway ${process.pid} ${randomUUID().slice(0, 8)}`;
   const sql = postgres(url, {
     ...CONNECTION_OPTIONS,
     max: POOL_MAX_CONNECTIONS,
     connection: { application_name: applicationName },
-  });
+    // On a network that drops packets silently (a database host gone without closing its
+    // connections), an answer owed on an established connection would be waited for as long as
+    // the kernel keeps retransmitting: about 15 minutes. The pool's connections are ended after
+    // this long without a byte instead (an option scripts/patch-postgres.mjs adds to the driver),
+    // so their requests answer 503 and later ones connect afresh. The listening and lease
+    // connections wait by design and have no such deadline.
+    reply_timeout: replyTimeoutSeconds,
+  } as PostgresOptions);
   const listener = new Listener(url);
   const db = drizzlePostgres({ client: sql, logger });
   statementRunners.set(db, async (text, params, { prepare }) => {

@@ -24,6 +24,8 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_DESTROYED',
   'CONNECTION_ENDED',
   'CONNECT_TIMEOUT',
+  // A connection that owed an answer too long in silence (the reply deadline of client.ts).
+  'REPLY_TIMEOUT',
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',

@@ -1,0 +1,71 @@
+/**
+ * The database's host gone without a word: the network drops everything silently, so the gateway's
+ * established connections stay open and no answer ever comes. Requests must still answer 503 in
+ * bounded time, readiness must say so, and service must come back by itself once the network does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds, type TestDatabase } from './support/databases.js';
+import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
+import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
+import { startSilentNetwork, type SilentNetwork } from './support/silent-network.js';
+
+const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
+
+/** How long a connection may owe an answer in silence, shortened for the test (15 s by default). */
+const REPLY_TIMEOUT_SECONDS = 1;
+
+describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
+  'a gateway whose database network drops everything silently, on $name',
+  (kind) => {
+    let database: TestDatabase;
+    let network: SilentNetwork;
+    let suite: RunningGateway;
+    const workspace = uniqueWorkspace('silent');
+    const job = `${JOBS}/workspaces/${workspace}/jobs/quiet`;
+
+    beforeAll(async () => {
+      database = await kind.create();
+      network = await startSilentNetwork(database.options.databaseUrl!);
+      suite = await startGateway({ databaseUrl: network.url, replyTimeoutSeconds: REPLY_TIMEOUT_SECONDS });
+    });
+    afterAll(async () => {
+      network?.restore();
+      await suite?.close();
+      await network?.close();
+      await database?.drop();
+    });
+
+    /** Asks until the answer has `status`, for at most `ms`; the last answer and how long it took. */
+    async function until(path: string, status: number, ms: number) {
+      const started = performance.now();
+      for (;;) {
+        const res = await http(suite.url, 'GET', path);
+        if (res.status === status || performance.now() - started > ms) return res;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+
+    it('answers 503 while the network is silent, and serves again once it is back', async () => {
+      expect(
+        (await http(suite.url, 'POST', `${JOBS}/workspaces/${workspace}/jobs`, jobWithSteps('quiet'))).status,
+      ).toBe(201);
+      expect((await http(suite.url, 'GET', job)).status).toBe(200);
+
+      network.silence();
+      // Every request, whichever pooled connection it is given (one that owes an answer, a new
+      // one that never finishes connecting), gets the documented 503 instead of waiting.
+      const answers = await Promise.all([1, 2, 3].map(() => http(suite.url, 'GET', job)));
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.body).toEqual({ detail: 'The database is unavailable; retry shortly.' });
+        expect(answer.headers.get('retry-after')).toBe('2');
+      }
+      const unready = await http(suite.url, 'GET', '/readyz');
+      expect(unready.status).toBe(503);
+
+      network.restore();
+      expect((await until(job, 200, 10_000)).body).toMatchObject({ name: 'quiet', status: 'created' });
+      expect((await until('/readyz', 200, 10_000)).status).toBe(200);
+    });
+  },
+);
