@@ -23,7 +23,6 @@
  *    slots for 10 connections after 80,000 queries), and every query scanned all of it, for a
  *    connection it had already taken. Here the front is dropped once it is half the array, and a
  *    removal looks only at what is still queued.
- *
  * 5. A connection waits for an answer as long as the kernel keeps the socket: on a network that
  *    drops packets silently (a database host that vanished without closing its connections), a
  *    query sent on an established connection waited about 15 minutes (Linux's retransmissions),
