@@ -8,6 +8,7 @@ import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, startGateway, type RunningGateway } from './support/gateway.js';
 import { startSilentNetwork, type SilentNetwork } from './support/silent-network.js';
+import { eventually } from './support/wait.js';
 
 const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
 
@@ -35,15 +36,13 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
       await database?.drop();
     });
 
-    /** Asks until the answer has `status`, for at most `ms`; the last answer and how long it took. */
-    async function until(path: string, status: number, ms: number) {
-      const started = performance.now();
-      for (;;) {
-        const res = await http(suite.url, 'GET', path);
-        if (res.status === status || performance.now() - started > ms) return res;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    /** The answer to GET `path` once it has `status`, within 10 s. */
+    const once = (path: string, status: number) =>
+      eventually(
+        () => http(suite.url, 'GET', path),
+        (res) => res.status === status,
+        { timeoutMs: 10_000, intervalMs: 200 },
+      );
 
     it('answers 503 while the network is silent, and serves again once it is back', async () => {
       expect(
@@ -64,8 +63,8 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
       expect(unready.status).toBe(503);
 
       network.restore();
-      expect((await until(job, 200, 10_000)).body).toMatchObject({ name: 'quiet', status: 'created' });
-      expect((await until('/readyz', 200, 10_000)).status).toBe(200);
+      expect((await once(job, 200)).body).toMatchObject({ name: 'quiet', status: 'created' });
+      expect((await once('/readyz', 200)).status).toBe(200);
     });
   },
 );

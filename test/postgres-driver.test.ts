@@ -7,7 +7,7 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTION_OPTIONS } from '../src/db/client.js';
+import { CONNECTION_OPTIONS, type PostgresOptions } from '../src/db/client.js';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { startSilentNetwork, type SilentNetwork } from './support/silent-network.js';
 
@@ -95,9 +95,8 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
       database = await kind.create();
       network = await startSilentNetwork(database.options.databaseUrl!);
       // One connection, with a reply deadline of 1 s (the option the patch adds).
-      sql = postgres(network.url, { ...CONNECTION_OPTIONS, max: 1, reply_timeout: 1 } as postgres.Options<
-        Record<string, postgres.PostgresType>
-      >);
+      const options: PostgresOptions = { ...CONNECTION_OPTIONS, max: 1, reply_timeout: 1 };
+      sql = postgres(network.url, options);
     });
     afterAll(async () => {
       await sql?.end({ timeout: 1 });

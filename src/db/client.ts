@@ -134,7 +134,11 @@ export const CONNECTION_OPTIONS = {
   onnotice: () => {},
 } satisfies PostgresOptions;
 
-type PostgresOptions = postgres.Options<Record<string, postgres.PostgresType>>;
+/** postgres.js's options, with the one scripts/patch-postgres.mjs adds to the driver. */
+export type PostgresOptions = postgres.Options<Record<string, postgres.PostgresType>> & {
+  /** Seconds a connection may owe an answer without a byte from the server; unset: no deadline. */
+  reply_timeout?: number;
+};
 
 /** How often a lost listening connection or lease is tried again (ms). */
 const RECONNECT_MS = 500;
@@ -144,7 +148,7 @@ export const POOL_MAX_CONNECTIONS = 10;
 function openPostgres(url: string, logger: QueryLogger, replyTimeoutSeconds: number): DatabaseHandle {
   // A name of this process's own, so its connections can be found in pg_stat_activity.
   const applicationName = `jobs-gateway ${process.pid} ${randomUUID().slice(0, 8)}`;
-  const sql = postgres(url, {
+  const options: PostgresOptions = {
     ...CONNECTION_OPTIONS,
     max: POOL_MAX_CONNECTIONS,
     connection: { application_name: applicationName },
@@ -155,7 +159,8 @@ function openPostgres(url: string, logger: QueryLogger, replyTimeoutSeconds: num
     // so their requests answer 503 and later ones connect afresh. The listening and lease
     // connections wait by design and have no such deadline.
     reply_timeout: replyTimeoutSeconds,
-  } as PostgresOptions);
+  };
+  const sql = postgres(url, options);
   const listener = new Listener(url);
   const db = drizzlePostgres({ client: sql, logger });
   statementRunners.set(db, async (text, params, { prepare }) => {
