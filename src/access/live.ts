@@ -1,6 +1,8 @@
 /**
  * Open subscriptions keep their caller's right to read under review: a role removed, or a token
  * expired, ends them within a few seconds, whichever door they came through (graphql-ws, SSE).
+ * (A graphql-ws connection closes itself when its token expires, so its principal carries no
+ * expiry here.)
  *
  * One timer per process looks at every guarded subscription once per `recheckMs`, and asks the
  * access control whether its caller may still read the workspace. That answer comes from the

@@ -172,8 +172,12 @@ export function attachGraphQLWebSocket(
         const { socket } = ctx.extra as { socket: WebSocket };
         try {
           const principal = await deps.access.authenticate(connectionAuthorization(ctx.connectionParams));
-          principals.set(ctx, principal);
           if (principal.expiresAt) closeAtExpiry(socket, principal.expiresAt);
+          // The socket's own timer ends the connection at expiry. Its subscriptions are not also
+          // reviewed for it: that review, ticking just before the timer, would end them one by one
+          // with UNAUTHENTICATED instead, and the client would be told two different things.
+          const { expiresAt: _endsWithTheSocket, ...connectionPrincipal } = principal;
+          principals.set(ctx, connectionPrincipal);
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) return false; // graphql-ws closes with 4403
