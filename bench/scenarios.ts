@@ -2,6 +2,7 @@
  * The rows of `npm run bench`, as data: what each request is, which job it addresses, and what a
  * correct answer looks like. A new row is one more entry here.
  */
+import { KEPT_JOBS } from '../src/jobs/job-versions.js';
 import { jobWithSteps } from '../test/support/fixtures.js';
 
 export const WORKSPACE = 'bench';
@@ -60,6 +61,10 @@ const paused = (job: { name: string; status: string } | undefined, name: string,
   job?.name === name && job.status === status;
 const fullPage = (jobs: { steps?: unknown[]; platform_spec?: { steps: unknown[] } }[] | undefined) =>
   jobs?.length === PAGE_SIZE && jobs.every((j) => (j.steps ?? j.platform_spec?.steps)?.length === 1);
+
+/** Pages of jobs that a gateway process cannot all keep (job-versions.ts). */
+const COLD_PAGES = Math.ceil((2 * KEPT_JOBS) / PAGE_SIZE);
+let coldPage = 0;
 
 /** The REST pause, on whichever gateway process a row names. */
 const restPause: Pick<Scenario, 'jobs' | 'request' | 'status' | 'marker' | 'check'> = {
@@ -159,6 +164,20 @@ export const scenarios: Scenario[] = [
     server: 'gateway',
     jobs: 'none',
     request: () => ({ method: 'GET', path: `${rest}/jobs?page_size=${PAGE_SIZE}` }),
+    status: 200,
+    marker: '"data":[{',
+    check: (body) => fullPage(body.data),
+  },
+  {
+    id: 'rest-list-cold',
+    label: `REST list, ${PAGE_SIZE} jobs with steps, each page's jobs not read for a while`,
+    server: 'gateway',
+    jobs: 'none',
+    // Round robin over twice as many jobs as a process keeps read: every page is read in full.
+    request: () => ({
+      method: 'GET',
+      path: `${rest}/jobs?page_size=${PAGE_SIZE}&page=${1 + (coldPage++ % COLD_PAGES)}`,
+    }),
     status: 200,
     marker: '"data":[{',
     check: (body) => fullPage(body.data),

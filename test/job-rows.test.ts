@@ -1,9 +1,11 @@
 /**
  * A job reads the same whichever statement reads it: an offset page, a keyset page and a single
  * read must give equal records, field by field and in key order, with every optional field set
- * and unset, steps in order, and user documents whose text JSON makes hard.
+ * and unset, steps in order, and user documents whose text JSON makes hard. A page read again
+ * (whose unchanged jobs the process keeps) reads the same, and follows every change to a job or
+ * one of its steps, whoever writes it.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/jobs/repository.js';
 import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
@@ -86,4 +88,67 @@ describe.each(databaseKinds)('a job read in a page and on its own on $name', (ki
     ]);
     expect(listed[2].steps.map((step) => step.status)).toEqual(['pausing', 'created', 'created']);
   });
+});
+
+describe.each(databaseKinds)('a page of jobs read again on $name', (kind) => {
+  const suite = useMigratedDatabase(kind);
+  let service: JobsService;
+  const sort = { field: 'created_at', descending: false } as const;
+  const reads = {
+    offset: async (ws: string) => (await service.list(ws, { filter: {}, sort, limit: 10, offset: 0 })).jobs,
+    keyset: async (ws: string) => (await service.page(ws, { filter: {}, sort, take: { first: 10 } })).jobs,
+  };
+
+  beforeAll(() => {
+    service = new JobsService(suite.handle.db, defaultExecutionProfiles);
+  });
+
+  /** Every read, as many times as it takes to be served from kept jobs, equals single reads. */
+  async function readsAsSingle(ws: string, read: () => Promise<JobRecord[]>, times = 4) {
+    let page: JobRecord[] = [];
+    for (let i = 0; i < times; i++) {
+      page = await read();
+      const singles = await Promise.all(page.map((job) => service.get(ws, job.name)));
+      expect(page.map(ordered)).toEqual(singles.map(ordered));
+    }
+    return page;
+  }
+
+  // Written straight to the database, as another gateway process or an operator would.
+  const write = (statement: ReturnType<typeof sql>) => suite.handle.db.execute(statement);
+
+  it.each(['offset', 'keyset'] as const)(
+    'a page by %s follows changes to a job, to one step alone, deletes and creates',
+    async (which) => {
+      const ws = uniqueWorkspace(which);
+      const read = () => reads[which](ws);
+      for (const name of ['one', 'two', 'three']) {
+        await service.create(ws, createJobRequest.parse(jobWithSteps(name, 2)));
+      }
+      expect((await readsAsSingle(ws, read)).map((job) => job.name)).toEqual(['one', 'two', 'three']);
+
+      await write(sql`update job_steps set status_details = ${JSON.stringify({ seen: which })}::jsonb
+        where position = 1 and job_id = (select id from jobs where workspace = ${ws} and name = 'two')`);
+      let page = await readsAsSingle(ws, read, 2);
+      expect(page[1].steps.map((step) => step.statusDetails)).toEqual([{}, { seen: which }]);
+      expect(page[0].steps[1].statusDetails).toEqual({});
+
+      await write(sql`update jobs set description = ${which} where workspace = ${ws} and name = 'one'`);
+      page = await readsAsSingle(ws, read, 2);
+      expect(page.map((job) => job.description)).toEqual([which, null, null]);
+
+      await service.pause(ws, 'three');
+      page = await readsAsSingle(ws, read, 2);
+      expect(page.map((job) => job.status)).toEqual(['created', 'created', 'pausing']);
+
+      await write(sql`delete from jobs where workspace = ${ws} and name = 'two'`);
+      await service.create(ws, createJobRequest.parse(jobWithSteps('two', 1)));
+      page = await readsAsSingle(ws, read, 2);
+      expect(page.map((job) => [job.name, job.steps.length])).toEqual([
+        ['one', 2],
+        ['three', 2],
+        ['two', 1],
+      ]);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 /**
  * Lists of jobs, each page in one statement: the page's jobs joined with their steps and, for an
- * offset page, the total that matches. The statements are written here from the query's shape.
+ * offset page, the total that matches (or, where the process keeps the page's jobs, their
+ * versions first: job-versions.ts). The statements are written here from the query's shape.
  * A shape without a filter (a handful: which workspaces, the order, which cursor) is prepared,
  * so the most frequent page is neither parsed nor planned again; a filtered one is sent as it is,
  * so that arbitrary filters never fill the connections' caches of prepared statements.
@@ -17,7 +18,7 @@ import {
   type TimeBound,
   type Workspaces,
 } from './job-query.js';
-import { JOB_WITH_STEP_COLUMNS, jobRecordsFromRows } from './job-rows.js';
+import { PAGE_JOB_COLUMNS, type JobVersions } from './job-versions.js';
 import type { JobRecord } from './repository.js';
 import { jobs, type JobRow } from './tables.js';
 
@@ -122,13 +123,23 @@ function totalOf(
     : `(select coalesce(sum(job_counts.jobs), 0)::int from job_counts ${where(inWorkspaces(statement, workspaces, 'job_counts.workspace'))})`;
 }
 
-/** The statement's rows: one per step of the page's jobs, in the page's order then step order. */
-const withSteps = (page: string, order: string, also = '') => `select ${JOB_WITH_STEP_COLUMNS}${also}
-  from (${page}) as jobs join job_steps on job_steps.job_id = jobs.id
-  order by ${order}, job_steps.position`;
-
 const run = (db: Database, statement: Statement, text: string, filter: JobListFilter) =>
   runStatement(db, text, statement.params, { prepare: !narrows(filter) });
+
+/** The page's statement for `JobVersions.read`. */
+const pageStatement = (
+  statement: Statement,
+  page: string,
+  order: string,
+  filter: JobListFilter,
+  also = '',
+) => ({
+  page,
+  order,
+  also,
+  params: statement.params,
+  filtered: narrows(filter),
+});
 
 /** How many jobs match. */
 export async function countJobs(
@@ -144,20 +155,23 @@ export async function countJobs(
 /** One page of jobs with their steps, by offset, and the total that matches. */
 export async function listJobs(
   db: Database,
+  versions: JobVersions,
   workspaces: Workspaces,
   query: JobListQuery,
 ): Promise<{ jobs: JobRecord[]; total: number }> {
   const statement = new Statement();
   const order = orderBy(query.sort.field, query.sort.descending);
   const conditions = matching(statement, workspaces, query.filter);
-  const page = `select * from jobs ${where(conditions)}
+  const page = `select ${PAGE_JOB_COLUMNS} from jobs ${where(conditions)}
     order by ${order} limit ${statement.param(query.limit, 'int')} offset ${statement.param(query.offset, 'bigint')}`;
   // The total rides along on every row (computed once); a page past the end counts on its own.
   const total = `, ${totalOf(statement, workspaces, query.filter, conditions)} as total`;
-  const rows = await run(db, statement, withSteps(page, order, total), query.filter);
-  const [first] = rows;
+  const { records, first } = await versions.read(
+    db,
+    pageStatement(statement, page, order, query.filter, total),
+  );
   return {
-    jobs: jobRecordsFromRows(rows),
+    jobs: records,
     total: first ? (first.total as number) : await countJobs(db, workspaces, query.filter),
   };
 }
@@ -165,6 +179,7 @@ export async function listJobs(
 /** One keyset page of a workspace's jobs with their steps: stable under inserts. */
 export async function pageJobs(
   db: Database,
+  versions: JobVersions,
   workspace: string,
   query: JobPageQuery,
 ): Promise<{ jobs: JobRecord[]; hasMore: boolean }> {
@@ -181,8 +196,8 @@ export async function pageJobs(
   const limit = 'last' in query.take ? query.take.last : query.take.first;
   // One more than asked tells whether there are more.
   const order = orderBy(query.sort.field, ascending === fromEnd);
-  const page = `select * from jobs ${where(conditions)} order by ${order} limit ${statement.param(limit + 1, 'int')}`;
-  const found = jobRecordsFromRows(await run(db, statement, withSteps(page, order), query.filter));
+  const page = `select ${PAGE_JOB_COLUMNS} from jobs ${where(conditions)} order by ${order} limit ${statement.param(limit + 1, 'int')}`;
+  const { records: found } = await versions.read(db, pageStatement(statement, page, order, query.filter));
   const hasMore = found.length > limit;
   const records = found.slice(0, limit);
   return { jobs: fromEnd ? records.reverse() : records, hasMore };

@@ -38,6 +38,7 @@ import * as list from './job-list.js';
 import type { JobListQuery, JobPageQuery } from './job-list.js';
 import type { Workspaces } from './job-query.js';
 import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
+import { JobVersions } from './job-versions.js';
 
 /**
  * The principal on whose behalf a change is made, recorded on its status event; null (or absent)
@@ -54,6 +55,9 @@ export class JobsService {
     /** Called with the jobs whose log lines were just stored. */
     private readonly onLogsAppended: (jobIds: string[]) => void = () => {},
   ) {}
+
+  /** The jobs this process has read for lists, by row version. */
+  private readonly versions = new JobVersions();
 
   /** With an actor, the job's `ownership.created_by` names it, whatever the request said. */
   async create(workspace: string, request: CreateJobRequest, actor: Actor = null): Promise<JobRecord> {
@@ -116,12 +120,12 @@ export class JobsService {
   }
 
   async list(workspaces: Workspaces, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
-    return list.listJobs(this.db, workspaces, query);
+    return list.listJobs(this.db, this.versions, workspaces, query);
   }
 
   /** A keyset page; the total is counted only when asked for (`count`). */
   async page(workspace: string, query: JobPageQuery) {
-    const { jobs, hasMore } = await list.pageJobs(this.db, workspace, query);
+    const { jobs, hasMore } = await list.pageJobs(this.db, this.versions, workspace, query);
     return { jobs, hasMore, count: () => list.countJobs(this.db, workspace, query.filter) };
   }
 
