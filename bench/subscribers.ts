@@ -58,7 +58,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 function rest(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
+  return new Promise<unknown>((resolve, reject) => {
     const req = httpRequest(
       `${base}/apis/jobs/v2${path}`,
       {
@@ -79,7 +79,12 @@ function rest(base: string, method: string, path: string, body?: unknown): Promi
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed as the request went out (it closes idle ones
+      // after 5 s): the request never reached it, and Node's documentation says to send it again.
+      if (req.reusedSocket && error.code === 'ECONNRESET') resolve(rest(base, method, path, body));
+      else reject(error);
+    });
     req.end(payload);
   });
 }
@@ -241,6 +246,7 @@ async function main() {
       const total = RATE * seconds;
       let sent = 0;
       const inFlight = new Set<Promise<void>>();
+      const failures: unknown[] = [];
       while (sent < total) {
         const due = Math.floor(((Date.now() - started) / 1000) * RATE);
         while (sent < Math.min(due, total)) {
@@ -258,6 +264,7 @@ async function main() {
               });
               answerTimes.push(performance.now() - sentAt);
             })
+            .catch((error: unknown) => void failures.push(error))
             .finally(() => inFlight.delete(p));
           lastChange.set(name, p);
           inFlight.add(p);
@@ -267,6 +274,9 @@ async function main() {
         await sleep(2);
       }
       await Promise.all(inFlight);
+      if (failures.length > 0) {
+        throw new Error(`${failures.length} step reports failed, the first: ${String(failures[0])}`);
+      }
       return (Date.now() - started) / 1000;
     };
 
