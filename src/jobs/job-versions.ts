@@ -23,7 +23,7 @@ import { runStatement, type Database, type DriverRow } from '../db/client.js';
 import { JOB_WITH_STEP_COLUMNS, jobRecordsFromRows } from './job-rows.js';
 import type { JobRecord } from './repository.js';
 
-/** How many jobs a process keeps: pages of a few dashboards, a few MB. */
+/** How many jobs a process keeps: the pages of a few dashboards, about 10 MB (2 KB a job of one step). */
 export const KEPT_JOBS = 5_000;
 /**
  * How many pages' last reads a process remembers: as many pages of 50 as it keeps jobs. A page
