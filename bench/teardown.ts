@@ -25,10 +25,21 @@ export class Teardown {
 
   /**
    * On SIGINT or SIGTERM: tear down, then exit as a process killed by that signal would. A second
-   * Ctrl-C does not cut the teardown short: that would leave the scratch database behind.
+   * Ctrl-C does not cut the teardown short: that would leave the scratch database behind. An error
+   * nothing caught is told, torn down after, and ends the run with status 1 (without this, a crash
+   * left the servers running and the database behind).
    */
   onSignals(): void {
     let stopping = false;
+    const crashed = (error: unknown) => {
+      console.error(error);
+      if (stopping) return;
+      stopping = true;
+      console.error('Stopping the servers and dropping the scratch database…');
+      void this.run().then(() => process.exit(1));
+    };
+    process.on('uncaughtException', crashed);
+    process.on('unhandledRejection', crashed);
     for (const [signal, code] of [
       ['SIGINT', 130],
       ['SIGTERM', 143],
