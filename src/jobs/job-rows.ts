@@ -43,14 +43,14 @@ export function jobRecordFromRows(rows: readonly DriverRow[]): JobRecord | undef
   };
 }
 
-/** Jobs of rows grouped by job (each job's rows together, in step order), in the rows' order. */
-export function jobRecordsFromRows(rows: readonly DriverRow[]): JobRecord[] {
-  const records: JobRecord[] = [];
+/** Each job's rows, of rows grouped by job (each job's rows together, in step order), in the rows' order. */
+export function rowsOfEachJob(rows: readonly DriverRow[]): DriverRow[][] {
+  const jobs: DriverRow[][] = [];
   let start = 0;
   for (let i = 1; i <= rows.length; i++) {
     if (i < rows.length && rows[i]!['job.id'] === rows[start]!['job.id']) continue;
-    records.push(jobRecordFromRows(rows.slice(start, i))!);
+    jobs.push(rows.slice(start, i));
     start = i;
   }
-  return records;
+  return jobs;
 }

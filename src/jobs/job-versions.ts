@@ -20,7 +20,7 @@
  * a record see two shapes of it.)
  */
 import { runStatement, type Database, type DriverRow } from '../db/client.js';
-import { JOB_WITH_STEP_COLUMNS, jobRecordsFromRows } from './job-rows.js';
+import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows, rowsOfEachJob } from './job-rows.js';
 import type { JobRecord } from './repository.js';
 
 /** How many jobs a process keeps: the pages of a few dashboards, about 10 MB (2 KB a job of one step). */
@@ -69,20 +69,9 @@ const JOBS_BY_ID = `select ${JOB_WITH_STEP_COLUMNS}, ${versionColumns('jobs.xmin
   join jobs on jobs.id = wanted.id join job_steps on job_steps.job_id = jobs.id
   order by wanted.position, job_steps.position`;
 
-/** The jobs of rows grouped by job in step order, each with its version. */
-function versionsOf(rows: readonly DriverRow[]): { id: string; version: string }[] {
-  const versions: { id: string; version: string }[] = [];
-  let current: { id: string; version: string } | undefined;
-  for (const row of rows) {
-    const id = row['job.id'] as string;
-    if (current?.id === id) current.version += `,${row['step.xmin'] as string}`;
-    else
-      versions.push(
-        (current = { id, version: `${row['job.xmin'] as string}:${row['step.xmin'] as string}` }),
-      );
-  }
-  return versions;
-}
+/** A job's version, of its rows (in step order) with their versions. */
+const versionOf = (rows: readonly DriverRow[]) =>
+  `${rows[0]!['job.xmin'] as string}:${rows.map((row) => row['step.xmin'] as string).join(',')}`;
 
 /**
  * A map that forgets its least recently used entries, kept in two generations (as quick-lru
@@ -138,14 +127,18 @@ export class JobVersions {
       statement.params,
       { prepare: !statement.filtered },
     );
-    const versions = versionsOf(rows);
     let kept = 0;
-    const records = jobRecordsFromRows(rows).map((record, i) => {
-      const { version } = versions[i]!;
-      const known = this.known(record.id, version);
-      if (known) kept++;
-      else if (keep) this.jobs.set(record.id, { version, record });
-      return known ?? record;
+    const records = rowsOfEachJob(rows).map((jobRows) => {
+      const id = jobRows[0]!['job.id'] as string;
+      const version = versionOf(jobRows);
+      const known = this.known(id, version);
+      if (known) {
+        kept++;
+        return known;
+      }
+      const record = jobRecordFromRows(jobRows)!;
+      if (keep) this.jobs.set(id, { version, record });
+      return record;
     });
     return { records, first: rows[0], keptShare: kept / Math.max(records.length, 1) };
   }
@@ -154,18 +147,20 @@ export class JobVersions {
   private async readByVersion(db: Database, statement: PageStatement) {
     // Never filtered (see `filtered`), so prepared.
     const rows = await runStatement(db, ofPage(versionColumns('jobs.version'), statement), statement.params);
-    const page = versionsOf(rows);
+    const page = rowsOfEachJob(rows).map((jobRows) => ({
+      id: jobRows[0]!['job.id'] as string,
+      version: versionOf(jobRows),
+    }));
     const known = page.map(({ id, version }) => this.known(id, version));
     const unknown = page.filter((_, i) => !known[i]).map(({ id }) => id);
     const keptShare = (page.length - unknown.length) / Math.max(page.length, 1);
     if (unknown.length === 0) return { records: known as JobRecord[], first: rows[0], keptShare };
-    const rowsRead = await runStatement(db, JOBS_BY_ID, [JSON.stringify(unknown)]);
-    const readVersions = versionsOf(rowsRead);
     const read = new Map<string, JobRecord>();
-    jobRecordsFromRows(rowsRead).forEach((record, i) => {
+    for (const jobRows of rowsOfEachJob(await runStatement(db, JOBS_BY_ID, [JSON.stringify(unknown)]))) {
+      const record = jobRecordFromRows(jobRows)!;
       read.set(record.id, record);
-      this.jobs.set(record.id, { version: readVersions[i]!.version, record });
-    });
+      this.jobs.set(record.id, { version: versionOf(jobRows), record });
+    }
     return {
       records: page.flatMap(({ id }, i) => known[i] ?? read.get(id) ?? []),
       first: rows[0],
