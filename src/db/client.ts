@@ -140,6 +140,16 @@ export type PostgresOptions = postgres.Options<Record<string, postgres.PostgresT
   reply_timeout?: number;
 };
 
+/**
+ * How long (ms) the server lets a pooled connection's statement run before cancelling it: a little
+ * less than the reply deadline, so that the server gives up first. A statement cancelled so is
+ * rolled back with its transaction, and the request answers 503 having changed nothing. Were the
+ * reply deadline first, the request would answer 503 too, but its statement, still waiting in the
+ * server (on a row another session holds, say), would go on and commit once it could.
+ */
+export const statementTimeoutMs = (replyTimeoutSeconds: number) =>
+  Math.round(1000 * Math.max(replyTimeoutSeconds - 1, replyTimeoutSeconds * 0.8));
+
 /** How often a lost listening connection or lease is tried again (ms). */
 const RECONNECT_MS = 500;
 
@@ -151,7 +161,10 @@ function openPostgres(url: string, logger: QueryLogger, replyTimeoutSeconds: num
   const options: PostgresOptions = {
     ...CONNECTION_OPTIONS,
     max: POOL_MAX_CONNECTIONS,
-    connection: { application_name: applicationName },
+    connection: {
+      application_name: applicationName,
+      statement_timeout: statementTimeoutMs(replyTimeoutSeconds),
+    },
     // On a network that drops packets silently (a database host gone without closing its
     // connections), an answer owed on an established connection would be waited for as long as
     // the kernel keeps retransmitting: about 15 minutes. The pool's connections are ended after

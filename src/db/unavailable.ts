@@ -39,10 +39,12 @@ const CONNECTION_CODES = new Set([
 /**
  * SQLSTATEs of a server that went away or cannot take us now: class 08 (connection exception),
  * 57P01–57P05 (shut down by an administrator, crash shutdown, cannot connect now: starting or in
- * recovery, database dropped, idle session timeout), 53300 (too many connections).
+ * recovery, database dropped, idle session timeout), 53300 (too many connections), and 57014 (a
+ * statement cancelled: the statement deadline of client.ts, or an administrator's cancel).
  */
 const isUnavailableState = (code: string) =>
-  /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('08') || /^57P0[1-5]$/.test(code) || code === '53300');
+  /^[0-9A-Z]{5}$/.test(code) &&
+  (code.startsWith('08') || /^57P0[1-5]$/.test(code) || code === '53300' || code === '57014');
 
 /** PGlite has no connection to lose; what it has is being closed (the process is stopping). */
 const PGLITE_CLOSED = /^PGlite is clos(ed|ing)$/;
