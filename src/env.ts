@@ -45,6 +45,11 @@ export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * How long an idle kept-alive HTTP connection stays open. Behind a proxy or load balancer that
+   * keeps its own idle connections to the gateway, this must be longer than the proxy's.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(5),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')

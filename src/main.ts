@@ -76,6 +76,9 @@ async function main() {
   setProcessLogger(log);
   for (const warning of checkExposure(config.HOST, config.auth)) log.warn(warning);
   const server = createStartingServer();
+  // A proxy that reuses a connection just as the gateway closes it for idleness gets no answer
+  // (a 502 for its client): hence a setting, to outlast the proxy's own idle timeout.
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000;
   const { url } = await bindPort(server, config.PORT, config.HOST);
   if (!config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://')) {
     const lock = lockDataDirectory(config.DATA_DIR);

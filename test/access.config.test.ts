@@ -17,6 +17,7 @@ describe('auth configuration', () => {
     expect(loadConfig({})).toEqual({
       PORT: 8080,
       HOST: '127.0.0.1',
+      HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: 5,
       DATA_DIR: './.data',
       LOG_LEVEL: 'info',
       CORS_ORIGINS: [],
