@@ -1,6 +1,6 @@
 /**
  * The per-workspace job counts behind an unfiltered list's total: the database keeps them (a
- * trigger on `jobs`), and the migration that introduced them counted the jobs already there.
+ * statement trigger on `jobs`), and the migration that introduced them counted the jobs already there.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,20 @@ describe.each(databaseKinds)('job counts on $name', (kind) => {
       expect(await countJobs(handle.db, undefined, {})).toBe(6);
       // A filtered count reads the jobs themselves, and agrees.
       expect(await countJobs(handle.db, 'early', { source: ['tests'] })).toBe(6);
+
+      // An operator's bulk load and prune: one statement each, and several in one transaction.
+      await insertJobs(handle, 'bulk', 20_000);
+      await handle.db.execute(sql`delete from jobs where workspace = 'bulk' and name like 'job-1%'`);
+      expect(await countJobs(handle.db, 'bulk', {})).toBe(20_000 - 11_111);
+      await handle.db.transaction(async (tx) => {
+        await tx.execute(sql`delete from jobs where workspace = 'bulk'`);
+        await tx.execute(sql`delete from jobs where id = 'early-2'`);
+        await tx.execute(sql`insert into jobs (id, workspace, name, attempt_id, source, spec, status, created_at, updated_at)
+          values ('other-x', 'other', 'x', 'a', 'tests', '{}', 'created', now(), now())`);
+      });
+      expect(await countJobs(handle.db, 'bulk', {})).toBe(0);
+      expect(await countJobs(handle.db, undefined, {})).toBe(6);
+      expect(await countJobs(handle.db, ['early', 'other'], {})).toBe(6);
     } finally {
       await handle.close();
       await database.drop();
