@@ -6,10 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from './support/gateway.js';
 import { startOidcIssuer, type OidcIssuer } from './support/oidc-issuer.js';
-import { runGatewayProcess, startGatewayProcess } from './support/process.js';
+import { runGatewayProcess, startGatewayProcess, PROCESS_TEST_MS } from './support/process.js';
 
-/** Starting PGlite in a fresh process takes a while on a busy machine. */
-const PROCESS_TEST_MS = 180_000;
 const IN_MEMORY = { DATA_DIR: 'memory://' };
 
 describe('start-up with access control off', () => {

@@ -5,10 +5,12 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGatewayProcess, startGatewayProcess, type GatewayProcess } from './support/process.js';
-
-/** Starting PGlite in a fresh process takes a while on a busy machine. */
-const PROCESS_TEST_MS = 180_000;
+import {
+  runGatewayProcess,
+  startGatewayProcess,
+  type GatewayProcess,
+  PROCESS_TEST_MS,
+} from './support/process.js';
 
 /** Sends one kept-alive request on a new connection; resolves with the ms from its answer to the gateway closing the connection. */
 function idleUntilClosed(url: string): Promise<{ answer: string; idleMs: number }> {

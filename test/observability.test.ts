@@ -11,7 +11,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { databaseKinds } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { JOBS, gql, http, subscribe, useGateway, wsClient } from './support/gateway.js';
-import { runGatewayProcess, startGatewayProcess } from './support/process.js';
+import { runGatewayProcess, startGatewayProcess, PROCESS_TEST_MS } from './support/process.js';
 import { openEventStream } from './support/sse.js';
 import { eventually } from './support/wait.js';
 
@@ -472,7 +472,6 @@ describe.each(databaseKinds)('compression and CORS on $name', (kind) => {
 });
 
 describe('a gateway process with LOG_FORMAT=json', () => {
-  const PROCESS_TEST_MS = 180_000;
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>>;
   beforeAll(async () => {
     gateway = await startGatewayProcess({ DATA_DIR: 'memory://', LOG_FORMAT: 'json', LOG_LEVEL: 'INFO' });

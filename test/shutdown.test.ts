@@ -12,11 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { jobWithSteps, uniqueWorkspace } from './support/fixtures.js';
 import { http, JOBS, subscribe, wsClient } from './support/gateway.js';
-import { processGone, root, startGatewayProcess, type GatewayProcess } from './support/process.js';
+import {
+  processGone,
+  root,
+  startGatewayProcess,
+  type GatewayProcess,
+  PROCESS_TEST_MS,
+} from './support/process.js';
 import { openEventStream } from './support/sse.js';
-
-/** Starting PGlite in a fresh process takes a while on a busy machine; each test starts one or two. */
-const PROCESS_TEST_MS = 180_000;
 
 const JOB_STATUS = `subscription Status($workspace: String!, $name: String!) {
   jobStatus(workspace: $workspace, name: $name) { status cursor }

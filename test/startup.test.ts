@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from './support/gateway.js';
-import { runGatewayProcess, startGatewayProcess } from './support/process.js';
-
-/** Starting PGlite in a fresh process takes a while on a busy machine. */
-const PROCESS_TEST_MS = 180_000;
+import { runGatewayProcess, startGatewayProcess, PROCESS_TEST_MS } from './support/process.js';
 
 describe('start-up failures', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'jobs-gateway-startup-'));

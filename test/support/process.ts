@@ -33,6 +33,9 @@ const BUILT_SERVER = [process.execPath, 'dist/main.js'];
 /** Embedded PostgreSQL starting in a new process can take this long on a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
 
+/** A test's timeout when it starts gateway processes (one or two, each up to START_TIMEOUT_MS). */
+export const PROCESS_TEST_MS = 2 * START_TIMEOUT_MS;
+
 export function startGatewayProcess(
   env: Record<string, string>,
   { command = BUILT_SERVER, cwd = root, onOutput }: ProcessOptions = {},
