@@ -10,20 +10,16 @@ DROP FUNCTION "job_counts_apply"();
 --> statement-breakpoint
 CREATE FUNCTION "job_counts_apply"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'INSERT' THEN
-		INSERT INTO "job_counts" AS c ("workspace", "stripe", "jobs")
-		SELECT "workspace", pg_backend_pid() % 32, count(*) FROM "inserted" GROUP BY "workspace" ORDER BY "workspace"
-		ON CONFLICT ("workspace", "stripe") DO UPDATE SET "jobs" = c."jobs" + excluded."jobs";
-	ELSE
-		INSERT INTO "job_counts" AS c ("workspace", "stripe", "jobs")
-		SELECT "workspace", pg_backend_pid() % 32, -count(*) FROM "deleted" GROUP BY "workspace" ORDER BY "workspace"
-		ON CONFLICT ("workspace", "stripe") DO UPDATE SET "jobs" = c."jobs" + excluded."jobs";
-	END IF;
+	-- "changed": the rows the statement inserted, or those it deleted (both triggers name theirs so).
+	INSERT INTO "job_counts" AS c ("workspace", "stripe", "jobs")
+	SELECT "workspace", pg_backend_pid() % 32, CASE TG_OP WHEN 'INSERT' THEN count(*) ELSE -count(*) END
+	FROM "changed" GROUP BY "workspace" ORDER BY "workspace"
+	ON CONFLICT ("workspace", "stripe") DO UPDATE SET "jobs" = c."jobs" + excluded."jobs";
 	RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE TRIGGER "jobs_counted_inserts" AFTER INSERT ON "jobs" REFERENCING NEW TABLE AS "inserted"
+CREATE TRIGGER "jobs_counted_inserts" AFTER INSERT ON "jobs" REFERENCING NEW TABLE AS "changed"
 	FOR EACH STATEMENT EXECUTE FUNCTION "job_counts_apply"();
 --> statement-breakpoint
-CREATE TRIGGER "jobs_counted_deletes" AFTER DELETE ON "jobs" REFERENCING OLD TABLE AS "deleted"
+CREATE TRIGGER "jobs_counted_deletes" AFTER DELETE ON "jobs" REFERENCING OLD TABLE AS "changed"
 	FOR EACH STATEMENT EXECUTE FUNCTION "job_counts_apply"();
