@@ -15,8 +15,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 
-// The gateway's pool size, so both sides have the same number of database connections.
-const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
+// The gateway's pool size (DATABASE_POOL_SIZE, 10 unless set), so both sides have the same number
+// of database connections.
+const sql = postgres(process.env.DATABASE_URL!, {
+  max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+  onnotice: () => {},
+});
 
 interface PausedJobRow {
   id: string;

@@ -1,7 +1,7 @@
 /** Configuration from the environment. Bad values stop start-up with one clear line. */
 import { z } from 'zod';
 import { defaultAccessSettings, type AccessSettings } from './access/settings.js';
-import { DEFAULT_REPLY_TIMEOUT_SECONDS } from './db/client.js';
+import { DEFAULT_POOL_SIZE, DEFAULT_REPLY_TIMEOUT_SECONDS } from './db/client.js';
 import { LOG_FORMATS, LOG_LEVELS } from './observability/logger.js';
 
 /** Upstream writes levels in capitals (INFO) and Python's logging says WARNING; both mean the same here. */
@@ -74,6 +74,8 @@ const configSchema = z.object({
   DATABASE_STARTUP_TIMEOUT_SECONDS: z.coerce.number().min(0).default(60),
   /** How long a database connection may owe an answer without a byte before it is taken for dead. */
   DATABASE_REPLY_TIMEOUT_SECONDS: z.coerce.number().min(1).default(DEFAULT_REPLY_TIMEOUT_SECONDS),
+  /** How many connections this process's pool may open to PostgreSQL. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POOL_SIZE),
   /** off: documents as text; allow: text or a trusted document's id; only: ids only. */
   GRAPHQL_TRUSTED_DOCUMENTS: z
     .string()

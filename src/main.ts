@@ -101,6 +101,7 @@ async function main() {
     corsOrigins: config.CORS_ORIGINS,
     databaseStartupTimeoutMs: config.DATABASE_STARTUP_TIMEOUT_SECONDS * 1000,
     replyTimeoutSeconds: config.DATABASE_REPLY_TIMEOUT_SECONDS,
+    poolSize: config.DATABASE_POOL_SIZE,
   });
   const store = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}`;
   log.info(`Jobs gateway on ${url} (${store}): ${describeLinks(url, gatewayLinks)}`);

@@ -7,13 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { AccessControl, defaultAccessSettings, type AccessSettings } from './access/index.js';
-import {
-  POOL_MAX_CONNECTIONS,
-  openDatabase,
-  type DatabaseHandle,
-  type DatabaseOptions,
-  type ProcessLease,
-} from './db/client.js';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions, type ProcessLease } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { StatusEventFeed, type FeedOptions } from './events/feed.js';
 import { LogWakeups, type LogWakeupOptions } from './events/log-wakeups.js';
@@ -226,6 +220,6 @@ function gatewayMetrics(
     () => executor?.runningSteps ?? 0,
   );
   const connectionUse = database.connectionUse?.bind(database);
-  if (connectionUse) metrics.databaseConnections(connectionUse, POOL_MAX_CONNECTIONS);
+  if (connectionUse && database.poolSize) metrics.databaseConnections(connectionUse, database.poolSize);
   return metrics;
 }

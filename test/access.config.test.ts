@@ -23,6 +23,7 @@ describe('auth configuration', () => {
       CORS_ORIGINS: [],
       DATABASE_STARTUP_TIMEOUT_SECONDS: 60,
       DATABASE_REPLY_TIMEOUT_SECONDS: 15,
+      DATABASE_POOL_SIZE: 10,
       GRAPHQL_TRUSTED_DOCUMENTS: 'off',
       auth: {
         enabled: false,

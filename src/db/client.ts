@@ -54,6 +54,8 @@ export interface DatabaseHandle {
   channel?: CrossProcessChannel;
   /** PostgreSQL only: this process's connections as the server sees them (for metrics). */
   connectionUse?(): Promise<{ active: number; idle: number }>;
+  /** PostgreSQL only: how many connections the pool may open. */
+  poolSize?: number;
   close(): Promise<void>;
 }
 
@@ -67,19 +69,26 @@ export interface DatabaseOptions {
    * server before it is taken for dead (DATABASE_REPLY_TIMEOUT_SECONDS); 15 by default.
    */
   replyTimeoutSeconds?: number;
+  /** PostgreSQL only: how many connections the pool may open (DATABASE_POOL_SIZE); 10 by default. */
+  poolSize?: number;
 }
 
 /** How long a pooled connection may owe an answer in silence, unless DATABASE_REPLY_TIMEOUT_SECONDS says. */
 export const DEFAULT_REPLY_TIMEOUT_SECONDS = 15;
 
+/**
+ * The pool's size unless DATABASE_POOL_SIZE says: the platform's own default. A process opens two
+ * connections more, for listening and for the executor's lease.
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const logger = options.onQuery && { logQuery: (query: string) => options.onQuery!(query) };
   if (options.databaseUrl) {
-    return openPostgres(
-      options.databaseUrl,
-      logger,
-      options.replyTimeoutSeconds ?? DEFAULT_REPLY_TIMEOUT_SECONDS,
-    );
+    return openPostgres(options.databaseUrl, logger, {
+      replyTimeoutSeconds: options.replyTimeoutSeconds ?? DEFAULT_REPLY_TIMEOUT_SECONDS,
+      poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+    });
   }
   return openPglite(options.dataDir ?? 'memory://', logger);
 }
@@ -153,14 +162,16 @@ export const statementTimeoutMs = (replyTimeoutSeconds: number) =>
 /** How often a lost listening connection or lease is tried again (ms). */
 const RECONNECT_MS = 500;
 
-export const POOL_MAX_CONNECTIONS = 10;
-
-function openPostgres(url: string, logger: QueryLogger, replyTimeoutSeconds: number): DatabaseHandle {
+function openPostgres(
+  url: string,
+  logger: QueryLogger,
+  { replyTimeoutSeconds, poolSize }: { replyTimeoutSeconds: number; poolSize: number },
+): DatabaseHandle {
   // A name of this process's own, so its connections can be found in pg_stat_activity.
   const applicationName = `jobs-gateway ${process.pid} ${randomUUID().slice(0, 8)}`;
   const options: PostgresOptions = {
     ...CONNECTION_OPTIONS,
-    max: POOL_MAX_CONNECTIONS,
+    max: poolSize,
     connection: {
       application_name: applicationName,
       statement_timeout: statementTimeoutMs(replyTimeoutSeconds),
@@ -209,6 +220,7 @@ function openPostgres(url: string, logger: QueryLogger, replyTimeoutSeconds: num
       // Less the connection asking.
       return { active: Math.max(0, row?.active ?? 0), idle: row?.idle ?? 0 };
     },
+    poolSize,
     close: async () => {
       await Promise.all([listener.close(), sql.end({ timeout: 5 })]);
     },
