@@ -91,6 +91,9 @@ describe.skipIf('missing' in binaries)(`PostgreSQL stopped and restarted under l
     expect(load.figures.other[500]).toBeUndefined();
     expect(gateway.child.exitCode).toBeNull();
     expect(gateway.output).not.toMatch(CRASH_SIGNS);
+    // The operator reads why each door answered 503; the clients were told only to retry.
+    expect(gateway.output).toMatch(/REST request without the database \(\S+\)/);
+    expect(gateway.output).toMatch(/GraphQL operation without the database \(\S+\)/);
   }, 180_000);
 
   it('a gateway started before its database waits for it, then starts', async () => {

@@ -69,6 +69,8 @@ export function restError(error: Error, c: Context): Response {
   if (error instanceof UnsupportedMediaTypeError) return c.json({ detail: error.message }, 415);
   const unavailable = databaseUnavailable(error);
   if (unavailable) {
+    // The client is told only to retry; the operator reads why, on the line with its request id.
+    log().warn(`REST request without the database (${unavailable.reason})`);
     return c.json({ detail: unavailable.message }, 503, { 'retry-after': String(RETRY_AFTER_SECONDS) });
   }
   // Logged once, with its stack; the client gets the request id to quote, never the stack.
