@@ -4,6 +4,8 @@
  * time is printed by package and by function.
  *
  *   node --import tsx bench/profile.ts --scenario graphql-pause [--duration 8] [--jobs 6000] [--auth] [--save p.cpuprofile]
+ *
+ * With `--database`, it also reports what PostgreSQL did meanwhile (database-sampler.ts).
  */
 import { copyFileSync, readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPostgresDatabase } from '../test/support/databases.js';
 import { startOidcIssuer } from '../test/support/oidc-issuer.js';
+import { databaseSampler } from './database-sampler.js';
 import { JobPool, runLoad } from './load.js';
 import { cpuSeconds, gatewayCommand, startGateway, startServerProcess } from './processes.js';
 import { scenarios, WORKSPACE } from './scenarios.js';
@@ -27,6 +30,8 @@ const { values: flags } = parseArgs({
     save: { type: 'string' },
     /** Without the profiler: the CPU figure alone, undisturbed by sampling. */
     'cpu-only': { type: 'boolean', default: false },
+    /** Also PostgreSQL's CPU, WAL and waits while the scenario runs. */
+    database: { type: 'boolean', default: false },
   },
 });
 const scenario = scenarios.find((s) => s.id === flags.scenario)!;
@@ -84,6 +89,7 @@ try {
   const create = scenarios.find((s) => s.jobs === 'new')!;
   await runLoad(seeder.url, create, pool, { connections: 50, amount: Number(flags.jobs) });
   await seeder.stop();
+  const sampler = flags.database ? await databaseSampler(url) : undefined;
   const profiling = flags['cpu-only'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const gateway = await startServerProcess([...profiling, ...gatewayCommand()], {
     DATABASE_URL: url,
@@ -97,6 +103,7 @@ try {
     freshJobs: warm,
     headers,
   });
+  const sampling = await sampler?.start();
   const cpu = cpuSeconds(gateway.pid);
   const result = await runLoad(gateway.url, scenario, pool, {
     connections: Number(flags.connections),
@@ -105,10 +112,13 @@ try {
     headers,
   });
   const used = cpuSeconds(gateway.pid) - cpu;
+  const databaseLines = (await sampling?.stop(result.responses)) ?? [];
   console.log(
-    `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors, ` +
+    `${scenario.id}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, ` +
+      `p99 ${result.p99} ms, ${result.errors} errors, ` +
       `${((used * 1000) / result.responses).toFixed(3)} ms of gateway CPU per response`,
   );
+  for (const line of databaseLines) console.log(line);
   await gateway.stop();
   await issuer?.close();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
