@@ -5,22 +5,20 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import postgres from 'postgres';
+import { cpuSeconds } from './processes.js';
 
 /** Seconds of CPU every `postgres` process on this machine has used so far (the server is local). */
 function postgresCpuSeconds(): number {
-  let ticks = 0;
+  let seconds = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') seconds += cpuSeconds(Number(pid));
     } catch {
       // The process ended between the listing and the read.
     }
   }
-  return ticks / 100;
+  return seconds;
 }
 
 interface WalStats {
