@@ -8,7 +8,7 @@
  *
  * Measured with the driver alone on a 2-core machine (50 callers pausing distinct jobs, ten
  * transactions at once): 2,700 pauses/s one by one and 3,600 grouped; PostgreSQL's CPU per pause
- * 0.47 ms and 0.35 ms. How many run at once is the caller's choice (client.ts, `changeConnections`).
+ * 0.47 ms and 0.35 ms. How many run at once is the caller's choice (client.ts, `changeSlots`).
  *
  * What keeps a group as correct as the same changes one by one:
  * - Order of events: the event feed needs a job's changes to get their transaction ids in commit
@@ -73,7 +73,7 @@ export class ChangeGroups {
     private readonly sql: postgres.Sql,
     private readonly shared: postgres.Sql,
     private readonly slots: number,
-    private readonly logger?: { logQuery(text: string, params: unknown[]): void },
+    private readonly logQuery: (text: string, params: unknown[]) => void = () => {},
   ) {}
 
   run(change: GatedChange): Promise<Row[]> {
@@ -108,9 +108,9 @@ export class ChangeGroups {
           tx.unsafe(SET_LOCK_TIMEOUT).execute(),
           tx.unsafe(PASS_GATES, [gates], { prepare: true }).execute(),
         ];
-        this.logger?.logQuery(PASS_GATES, [gates]);
+        this.logQuery(PASS_GATES, [gates]);
         const statements = group.map((change, i) => {
-          this.logger?.logQuery(change.text, [...change.params]);
+          this.logQuery(change.text, [...change.params]);
           return tx
             .unsafe<Row[]>(change.text, change.params as postgres.ParameterOrJSON<never>[], { prepare: true })
             .execute()
@@ -154,7 +154,7 @@ export class ChangeGroups {
   }
 
   private async runAlone(change: Waiting, sql = this.sql): Promise<void> {
-    this.logger?.logQuery(change.text, [...change.params]);
+    this.logQuery(change.text, [...change.params]);
     try {
       const rows = await sql.unsafe<Row[]>(change.text, change.params as postgres.ParameterOrJSON<never>[], {
         prepare: true,

@@ -134,9 +134,8 @@ export function runStatement(
  * commits. They are a pool of their own, so that no read is ever queued on a connection behind a
  * change waiting for a job held elsewhere; a pool of one shares its connection. Measured with a
  * pool of 10 (REST pauses, 50 connections, three runs each in turns): two change connections
- * served 1,456–2,320 pauses/s at a p99 of 46–76 ms where changes one by one served 1,564–1,637 at
- * 69–75 ms, and PostgreSQL's CPU per pause fell from 0.53–0.55 ms to 0.25–0.40. Nine change
- * connections sharing the pool made groups of about three and gained nothing.
+ * served 1,816–1,879 pauses/s at a p99 of 66–73 ms where changes one by one served 1,083–1,456 at
+ * 91–111 ms, and PostgreSQL's CPU per pause fell from 0.60–0.82 ms to 0.33.
  */
 export const changeConnections = (poolSize: number) =>
   poolSize < 2 ? 0 : Math.max(1, Math.floor(poolSize / 4));
@@ -227,7 +226,9 @@ function openPostgres(
       ...(await sql.unsafe<DriverRow[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare })),
     ];
   });
-  const changeGroups = new ChangeGroups(changeSql, sql, Math.max(1, changes), logger);
+  const changeGroups = new ChangeGroups(changeSql, sql, Math.max(1, changes), (text, params) =>
+    logger?.logQuery(text, params),
+  );
   changeRunners.set(db, (change) => changeGroups.run(change));
   return {
     kind: 'postgres',

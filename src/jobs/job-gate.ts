@@ -24,6 +24,6 @@ export const jobGateKey = (job: { workspace: string; name: string }) => `${job.w
 /** Passes the gate inside a transaction, before the job is locked (the same key as JOB_GATE_CTE). */
 export async function passJobGate(tx: Database, workspace: string, name: string): Promise<void> {
   await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${jobGateKey({ workspace, name })}::text, 0))`,
+    sql`select pg_advisory_xact_lock(hashtextextended(${workspace}::text || '/' || ${name}::text, 0))`,
   );
 }
