@@ -10,7 +10,6 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { log } from '../observability/request-context.js';
 import postgres from 'postgres';
-import { ChangeGroups, type GatedChange } from './change-groups.js';
 
 /** Drizzle's query builder only: the tables live with their domains, and no relational queries are used. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -129,32 +128,6 @@ export function runStatement(
 }
 
 /**
- * How many of the pool's connections carry status changes (change-groups.ts), each one change or
- * one group of them at a time: one connection in four. Fewer make larger groups, and fewer
- * commits. They are a pool of their own, so that no read is ever queued on a connection behind a
- * change waiting for a job held elsewhere; a pool of one shares its connection. Measured with a
- * pool of 10 (REST pauses, 50 connections, three runs each in turns): two change connections
- * served 1,816–1,879 pauses/s at a p99 of 66–73 ms where changes one by one served 1,083–1,456 at
- * 91–111 ms, and PostgreSQL's CPU per pause fell from 0.60–0.82 ms to 0.33.
- */
-export const changeConnections = (poolSize: number) =>
-  poolSize < 2 ? 0 : Math.max(1, Math.floor(poolSize / 4));
-
-/** Where each database `openDatabase` opened runs a job's status change. */
-const changeRunners = new WeakMap<Database, (change: GatedChange) => Promise<DriverRow[]>>();
-
-/**
- * Runs a statement that changes one job's status and passes that job's gate (`change.gate` is its
- * `workspace/name`), outside any transaction, as a prepared statement. On PostgreSQL, changes
- * asked for while the pool is busy commit together (change-groups.ts); PGlite runs each alone.
- */
-export function runStatusChange(db: Database, change: GatedChange): Promise<DriverRow[]> {
-  const run = changeRunners.get(db);
-  if (!run) throw new Error('runStatusChange needs a database opened by openDatabase, not a transaction.');
-  return run(change);
-}
-
-/**
  * How every postgres.js connection of the gateway behaves when the server goes away.
  * - `connect_timeout` (s): a server that does not answer counts as unavailable in time for a
  *   request to answer within about 2 s.
@@ -211,25 +184,15 @@ function openPostgres(
     // connections wait by design and have no such deadline.
     reply_timeout: replyTimeoutSeconds,
   };
-  const changes = changeConnections(poolSize);
-  const sql = postgres(url, { ...options, max: poolSize - changes });
-  const changeSql = changes > 0 ? postgres(url, { ...options, max: changes }) : sql;
+  const sql = postgres(url, options);
   const listener = new Listener(url);
   const db = drizzlePostgres({ client: sql, logger });
-  // Drizzle made its client pass JSON and times through as text, which the statements' readers
-  // and writers expect; the change connections handle values the same way.
-  Object.assign(changeSql.options.parsers, sql.options.parsers);
-  Object.assign(changeSql.options.serializers, sql.options.serializers);
   statementRunners.set(db, async (text, params, { prepare }) => {
     logger?.logQuery(text, [...params]);
     return [
       ...(await sql.unsafe<DriverRow[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare })),
     ];
   });
-  const changeGroups = new ChangeGroups(changeSql, sql, Math.max(1, changes), (text, params) =>
-    logger?.logQuery(text, params),
-  );
-  changeRunners.set(db, (change) => changeGroups.run(change));
   return {
     kind: 'postgres',
     db,
@@ -259,11 +222,7 @@ function openPostgres(
     },
     poolSize,
     close: async () => {
-      await Promise.all([
-        listener.close(),
-        sql.end({ timeout: 5 }),
-        changeSql !== sql && changeSql.end({ timeout: 5 }),
-      ]);
+      await Promise.all([listener.close(), sql.end({ timeout: 5 })]);
     },
   };
 }
@@ -425,8 +384,6 @@ async function openPglite(dataDir: string, logger: QueryLogger): Promise<Databas
     logger?.logQuery(text, [...params]);
     return (await client.query<DriverRow>(text, [...params])).rows;
   });
-  // One process, one connection: nothing to group.
-  changeRunners.set(db, ({ text, params }) => runStatement(db, text, params));
   return {
     kind: 'pglite',
     db,

@@ -10,8 +10,7 @@
  * test/lifecycle.statement.test.ts walks every cell through the statement and the lifecycle's
  * functions and compares, and the service checks their agreement on every request.
  */
-import { runStatusChange, type Database } from '../db/client.js';
-import { jobGateKey } from './job-gate.js';
+import { runStatement, type Database } from '../db/client.js';
 import {
   CHANGED_AT,
   LOCKED_JOB_CTES,
@@ -165,11 +164,7 @@ export async function runAction(
   job: { workspace: string; name: string },
   actor: string | null,
 ): Promise<ActionResult | undefined> {
-  const rows = await runStatusChange(db, {
-    text: ACTION_STATEMENTS[action],
-    params: [job.workspace, job.name, actor],
-    gate: jobGateKey(job),
-  });
+  const rows = await runStatement(db, ACTION_STATEMENTS[action], [job.workspace, job.name, actor]);
   const change = lockedChangeOf(rows);
   return change && { ...change, applied: rows[0]!.applied === true };
 }

@@ -18,9 +18,6 @@ import type { Database } from '../db/client.js';
 /** The gate as a CTE for a single-statement change whose `$1` is the workspace and `$2` the name. */
 export const JOB_GATE_CTE = `gate as (select pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0)))`;
 
-/** The text a job's gate is keyed by (hashed with `hashtextextended(key, 0)`), as JOB_GATE_CTE builds it. */
-export const jobGateKey = (job: { workspace: string; name: string }) => `${job.workspace}/${job.name}`;
-
 /** Passes the gate inside a transaction, before the job is locked (the same key as JOB_GATE_CTE). */
 export async function passJobGate(tx: Database, workspace: string, name: string): Promise<void> {
   await tx.execute(

@@ -12,8 +12,7 @@
  * what was written, and the service checks their agreement on every report.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { runStatusChange, type Database } from '../db/client.js';
-import { jobGateKey } from './job-gate.js';
+import { runStatement, type Database } from '../db/client.js';
 import {
   CHANGED_AT,
   LOCKED_JOB_CTES,
@@ -149,20 +148,16 @@ export async function runStepReport(
   expected: readonly JobStatus[] | undefined,
   actor: string | null,
 ): Promise<StepReportResult | undefined> {
-  const rows = await runStatusChange(db, {
-    text: STEP_REPORT_STATEMENT,
-    params: [
-      job.workspace,
-      job.name,
-      stepName,
-      update.status,
-      JSON.stringify(update.status_details ?? {}),
-      update.error_details === undefined ? null : JSON.stringify(update.error_details),
-      expected ? JSON.stringify(expected) : null,
-      actor,
-    ],
-    gate: jobGateKey(job),
-  });
+  const rows = await runStatement(db, STEP_REPORT_STATEMENT, [
+    job.workspace,
+    job.name,
+    stepName,
+    update.status,
+    JSON.stringify(update.status_details ?? {}),
+    update.error_details === undefined ? null : JSON.stringify(update.error_details),
+    expected ? JSON.stringify(expected) : null,
+    actor,
+  ]);
   const change = lockedChangeOf(rows);
   return (
     change && {
