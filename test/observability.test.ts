@@ -274,6 +274,9 @@ describe.each(databaseKinds)('metrics on $name', (kind) => {
       sample(text, 'http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' }),
     ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'graphql_envelop_request', { operationName: 'Counted' })).toBe(1);
+    // The descriptors are counted (sockets among them) without walking every handle per scrape.
+    if (process.platform === 'linux') expect(sample(text, 'process_open_fds')).toBeGreaterThan(3);
+    expect(text).not.toContain('nodejs_active_handles');
     for (const transport of ['graphql-ws', 'graphql-sse', 'rest-sse']) {
       expect(sample(text, 'gateway_subscriptions_open', { transport })).toBe(0);
     }
