@@ -123,11 +123,13 @@ export class StatusEventFeed {
   /**
    * A stream of the events matching `filter`: first those after `from` (or, with `latest`, the
    * newest one already recorded; with `live`, none), then live ones. The live subscription is taken before the
-   * history is read, at a known position, so the seam has no gap and no duplicate.
+   * history is read, at a known position, so the seam has no gap and no duplicate. With
+   * `endsAfter`, the stream ends after the first event it holds true for.
    */
   watch(
     filter: EventFilter,
     from: { after: Cursor } | { latest: true } | { live: true },
+    endsAfter?: (event: StatusEvent) => boolean,
   ): AsyncIterableIterator<StatusEvent> {
     const key = keyOf(filter.workspace, filter.jobName);
     const live: StatusEvent[] = [];
@@ -155,7 +157,7 @@ export class StatusEventFeed {
         : 'latest' in from
           ? log.latest(this.db, filter, seam)
           : Promise.resolve([]);
-    const output = new EventQueue<StatusEvent>(this.options.subscriberBufferLimit, unsubscribe);
+    const output = new EventQueue<StatusEvent>(this.options.subscriberBufferLimit, unsubscribe, endsAfter);
     history.then(
       (events) => {
         for (const event of events) output.push(event);

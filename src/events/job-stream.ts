@@ -16,6 +16,13 @@ export type JobStream =
   | { kind: 'ended' }
   | { kind: 'stream'; events: AsyncIterableIterator<StatusEvent> };
 
+/**
+ * A job's stream ends after its terminal status. The feed's queue ends it: a wrapping iterator
+ * would cost every subscription another promise and closure per event, each living until the
+ * job's next change (long enough to reach V8's old generation under a steady stream of changes).
+ */
+const endsJob = (event: StatusEvent) => isTerminal(event.status);
+
 /** Past every event there is: xid8 and bigserial at their largest. */
 const END: Cursor = { xid: '18446744073709551615', id: Number.MAX_SAFE_INTEGER };
 
@@ -36,38 +43,11 @@ export async function openJobStream(
   });
   if (!after) {
     if (!job) return { kind: 'not-found' };
-    return { kind: 'stream', events: untilTerminal(feed.watch(filter, { latest: true })) };
+    return { kind: 'stream', events: feed.watch(filter, { latest: true }, endsJob) };
   }
   if (!job || isTerminal(job.status)) {
     const [next] = await feed.history(filter, after, END, 1);
     if (!next) return job ? { kind: 'ended' } : { kind: 'not-found' };
   }
-  return { kind: 'stream', events: untilTerminal(feed.watch(filter, { after })) };
-}
-
-/**
- * Ends a job's stream after it delivered a terminal status. Not an async generator: a generator's
- * return() waits for its pending next(), so a client leaving an idle job would stay subscribed.
- */
-function untilTerminal(events: AsyncIterableIterator<StatusEvent>): AsyncIterableIterator<StatusEvent> {
-  let finished = false;
-  const finish = () => {
-    finished = true;
-    return events.return?.() ?? Promise.resolve({ value: undefined, done: true as const });
-  };
-  return {
-    // Not async either: an async function waiting for the next event keeps its whole frame for
-    // as long as the job is idle, in every subscription.
-    next() {
-      if (finished) return Promise.resolve({ value: undefined, done: true });
-      return events.next().then((result) => {
-        if (!result.done && isTerminal(result.value.status)) void finish();
-        return result;
-      });
-    },
-    return: finish,
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return { kind: 'stream', events: feed.watch(filter, { after }, endsJob) };
 }

@@ -1,6 +1,8 @@
 /**
  * A bounded async queue: the feed pushes synchronously, one consumer pulls. A consumer that falls
  * too far behind is failed, so it knows to reconnect with its cursor, rather than losing events.
+ * A queue told which item is its last (`endsAfter`) closes on taking it, and ends once that item
+ * is pulled.
  */
 export class SlowSubscriberError extends Error {
   constructor(limit: number) {
@@ -22,6 +24,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   constructor(
     private readonly limit: number,
     private readonly onClose: () => void = () => {},
+    private readonly endsAfter?: (item: T) => boolean,
   ) {}
 
   push(item: T): void {
@@ -35,6 +38,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     } else {
       this.items.push(item);
     }
+    if (this.endsAfter?.(item)) this.close();
   }
 
   fail(error: Error): void {
