@@ -177,34 +177,42 @@ describe.each(databaseKinds)('logs on $name', (kind) => {
     });
   });
 
-  it('a masked GraphQL error carries the request id; the log has its stack under the same id', async () => {
-    const workspace = uniqueWorkspace();
-    await corruptJob(suite.base, suite.server.gateway.database, workspace, 'broken-too');
-    const res = await http(
-      suite.base,
-      'POST',
-      '/graphql',
-      {
-        query: 'query Broken($w: String!) { job(workspace: $w, name: "broken-too") { allowedActions } }',
-        variables: { w: workspace },
-      },
-      { 'x-request-id': 'gql-broken' },
-    );
-    expect(res.body.errors).toEqual([
-      expect.objectContaining({
-        message: 'Unexpected error.',
-        extensions: expect.objectContaining({ requestId: 'gql-broken' }),
-      }),
-    ]);
-    expect(res.text).not.toMatch(/at .*\.[jt]s:\d+/);
-    const lines = await eventually(
-      async () => logs.of('gql-broken'),
-      (found) => found.some((line) => line.route),
-    );
-    const errors = lines.filter((line) => line.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0].err.stack).toMatch(/\n\s+at /);
-  });
+  // A plain JSON POST is answered on the lean path; one that accepts the GraphQL response type, by Yoga.
+  it.each([
+    ['application/json', 'gql-broken'],
+    ['application/graphql-response+json', 'gql-broken-yoga'],
+  ])(
+    'a masked GraphQL error (accepting %s) carries the request id; the log has its stack under the same id',
+    async (accept, requestId) => {
+      const workspace = uniqueWorkspace();
+      await corruptJob(suite.base, suite.server.gateway.database, workspace, 'broken-too');
+      const res = await http(
+        suite.base,
+        'POST',
+        '/graphql',
+        {
+          query: 'query Broken($w: String!) { job(workspace: $w, name: "broken-too") { allowedActions } }',
+          variables: { w: workspace },
+        },
+        { 'x-request-id': requestId, accept },
+      );
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Unexpected error.',
+          extensions: expect.objectContaining({ requestId }),
+        }),
+      ]);
+      expect(res.text).not.toMatch(/at .*\.[jt]s:\d+/);
+      const lines = await eventually(
+        async () => logs.of(requestId),
+        (found) => found.some((line) => line.route),
+      );
+      expect(lines.find((line) => line.route)).toMatchObject({ operation: 'Broken' });
+      const errors = lines.filter((line) => line.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0].err.stack).toMatch(/\n\s+at /);
+    },
+  );
   it('over graphql-ws too: the masked error has an id, and the log line with the stack has the same', async () => {
     const workspace = uniqueWorkspace();
     await corruptJob(suite.base, suite.server.gateway.database, workspace, 'broken-ws');

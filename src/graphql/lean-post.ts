@@ -22,8 +22,8 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { processRegularResult } from 'graphql-yoga';
-import { maskWithRequestId, yogaLogger } from '../observability/graphql.js';
-import { serviceUnavailableStatus, UNEXPECTED_ERROR_MESSAGE } from './error-mask.js';
+import { maskForRequest } from '../observability/graphql.js';
+import { serviceUnavailableStatus } from './error-mask.js';
 import { unstorableVariables } from './storable-input.js';
 import type { GraphQLServer } from './yoga.js';
 
@@ -116,8 +116,7 @@ export async function runLean(
     })) as ExecutionResult;
   } catch (error) {
     // As Yoga does with an error thrown rather than returned: logged, and masked for the client.
-    yogaLogger.error(error);
-    result = { errors: [maskWithRequestId(error, UNEXPECTED_ERROR_MESSAGE) as GraphQLError] };
+    result = { errors: [maskForRequest(error, req) as GraphQLError] };
   }
   if (!result.errors) {
     send(res, 200, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(result));

@@ -1,11 +1,11 @@
 /** The GraphQL HTTP door (queries, mutations, subscriptions over SSE, GraphiQL) and its limits. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { maskWithRequestId, operationNamePlugin, yogaLogger } from '../observability/graphql.js';
-import { currentRequest, log, runInRequest } from '../observability/request-context.js';
+import { graphqlRequestPlugin, yogaLogger } from '../observability/graphql.js';
+import { requestLog } from '../observability/request-context.js';
 import { authenticateRequest } from './access-errors.js';
 import { createContext, type GraphQLContext, type GraphQLDeps } from './context.js';
-import { serviceUnavailableStatus } from './error-mask.js';
+import { maskGraphQLError, serviceUnavailableStatus } from './error-mask.js';
 import { mayRunLean, runLean } from './lean-post.js';
 import { TRUSTED_DOCUMENTS_OFF, type TrustedDocuments } from './trusted-documents.js';
 import { yogaLimitPlugins } from './limits.js';
@@ -36,9 +36,9 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error."; typed errors are results, not errors;
     // a client's mistake in an argument is a BAD_USER_INPUT error (argument-errors.ts), shown as is;
-    // the database being unavailable is a SERVICE_UNAVAILABLE error (error-mask.ts). A masked
-    // error carries the request id its log line has.
-    maskedErrors: { maskError: maskWithRequestId },
+    // the database being unavailable is a SERVICE_UNAVAILABLE error (error-mask.ts). An
+    // operation's masked error carries the request id its log line has (graphqlRequestPlugin).
+    maskedErrors: { maskError: maskGraphQLError },
     logging: yogaLogger,
     // CORS is the gateway's, for every door alike (CORS_ORIGINS); Yoga's would allow any origin.
     cors: false,
@@ -49,7 +49,7 @@ export function createGraphQLServer(deps: GraphQLDeps, plugins: Plugin[] = []): 
       // First: a refused or unknown document is answered before anything parses it.
       ...(deps.trustedDocuments?.yogaPlugins() ?? []),
       ...yogaLimitPlugins,
-      operationNamePlugin,
+      graphqlRequestPlugin,
       serviceUnavailableStatus,
       ...plugins,
     ],
@@ -78,28 +78,24 @@ export function serveGraphQL(
     }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    // The socket's events run outside this request's context (its id on log lines and masked errors).
     const lean = textAllowed && mayRunLean(req);
     const toYoga = (body: Buffer) => {
       // Yoga takes a `body` already read (Buffer is a Uint8Array) as the request's body.
       (req as IncomingMessage & { body?: Buffer }).body = body;
       void yoga(req, res);
     };
-    const request = currentRequest();
-    const answer = () => {
+    req.once('end', () => {
       const body = Buffer.concat(chunks);
       if (!lean) return toYoga(body);
       runLean(yoga, req, res, body).then(
         (answered) => answered || toYoga(body),
         (error: unknown) => {
-          log().error({ err: error }, 'Unexpected error answering a GraphQL request');
+          requestLog(req).error({ err: error }, 'Unexpected error answering a GraphQL request');
           if (!res.headersSent) res.writeHead(500);
           res.end();
         },
       );
-    };
-    // (AsyncResource.bind would do, at the cost of a deprecated getter made per request.)
-    req.once('end', () => (request ? runInRequest(request, answer) : answer()));
+    });
     // The client went away mid-body: there is no one to answer.
     req.once('error', () => res.destroy());
   };

@@ -13,9 +13,9 @@ import {
   type SubscriptionTransport,
 } from '../observability/metrics.js';
 import {
+  bindRequest,
   REQUEST_ID_HEADER,
   requestIdFrom,
-  runInRequest,
   type RequestContext,
 } from '../observability/request-context.js';
 import type { CorsPolicy } from './cors.js';
@@ -89,13 +89,12 @@ export function requestPipeline({ logger, metrics, cors, doorFor }: RequestPipel
       else context.logger.info(line, message);
     });
 
-    runInRequest(context, () => {
-      if (cors.apply(req, res)) {
-        context.route = 'preflight';
-        return;
-      }
-      compress(req, res, () => door.handle(req, res));
-    });
+    if (cors.apply(req, res)) {
+      context.route = 'preflight';
+      return;
+    }
+    bindRequest(req, context);
+    compress(req, res, () => door.handle(req, res));
   };
 }
 

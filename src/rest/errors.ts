@@ -22,7 +22,7 @@ import {
   StepTransitionError,
   TaskNotFoundError,
 } from '../jobs/errors.js';
-import { currentRequest, log } from '../observability/request-context.js';
+import { restLog, restRequest } from '../observability/rest-route.js';
 import { UnsupportedMediaTypeError } from './body.js';
 import { UnknownFilterError } from './list-query.js';
 import { RequestValidationError } from './validation.js';
@@ -70,10 +70,10 @@ export function restError(error: Error, c: Context): Response {
   const unavailable = databaseUnavailable(error);
   if (unavailable) {
     // The client is told only to retry; the operator reads why, on the line with its request id.
-    log().warn(`REST request without the database (${unavailable.reason})`);
+    restLog(c).warn(`REST request without the database (${unavailable.reason})`);
     return c.json({ detail: unavailable.message }, 503, { 'retry-after': String(RETRY_AFTER_SECONDS) });
   }
   // Logged once, with its stack; the client gets the request id to quote, never the stack.
-  log().error({ err: error }, 'Unhandled error in REST handler');
-  return c.json({ detail: 'Internal Server Error', request_id: currentRequest()?.requestId }, 500);
+  restLog(c).error({ err: error }, 'Unhandled error in REST handler');
+  return c.json({ detail: 'Internal Server Error', request_id: restRequest(c)?.requestId }, 500);
 }

@@ -15,7 +15,7 @@ import { openJobStream } from '../events/job-stream.js';
 import { SlowSubscriberError } from '../events/queue.js';
 import { JobNotFoundError } from '../jobs/errors.js';
 import type { JobsService } from '../jobs/service.js';
-import { log } from '../observability/request-context.js';
+import { restLog } from '../observability/rest-route.js';
 import { answer, jobPath, notFound, operation, operationsRouter } from './operations.js';
 import { componentRef } from './openapi.js';
 import { queryString } from './query.js';
@@ -114,7 +114,7 @@ export function jobEventRoutes(
         }
       } catch (error) {
         const expected = error instanceof SlowSubscriberError ? error : databaseUnavailable(error);
-        if (!expected) log().error({ err: error }, 'Job event stream failed');
+        if (!expected) restLog(c).error({ err: error }, 'Job event stream failed');
         const detail = expected ? expected.message : 'Internal Server Error';
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ detail }) });
       } finally {
