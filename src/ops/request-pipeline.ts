@@ -1,7 +1,7 @@
 /**
  * What every HTTP request goes through before and after its door (GraphQL, REST or ops): a request
- * id (the client's `x-request-id` or a new one) echoed in the response and stamped on every log
- * line of the request, CORS, compression, and when the response ends one access line and one
+ * id (the client's `x-request-id` or a new one) echoed in the response and bound to the request
+ * with its logger for the doors, CORS, compression, and when the response ends one access line and one
  * observation of `http_request_duration_seconds`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
