@@ -1,8 +1,12 @@
 /** Probes and the index: no auth, no job touched; readiness says what is wrong when it is not ready. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { databaseKinds, type TestDatabase } from './support/databases.js';
 import { http, startGateway, useGateway, type RunningGateway } from './support/gateway.js';
+import { probeRoutes } from '../src/ops/probes.js';
 import { eventually } from './support/wait.js';
 
 const READY = { status: 'ready', checks: { database: 'ok', migrations: 'ok', feed: 'ok' } };
@@ -138,3 +142,41 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
     });
   },
 );
+
+describe('/readyz with a check that does not answer', () => {
+  const TIMEOUT_MS = 300;
+
+  /** The probes on a real HTTP server, with one check whose attempt number `n` hangs when `hangs(n)`. */
+  async function serveProbes(hangs: (attempt: number) => boolean) {
+    const counted = { attempts: 0 };
+    const check = () => (hangs(++counted.attempts) ? new Promise<void>(() => {}) : Promise.resolve());
+    const listener = getRequestListener(probeRoutes({ query: check }, TIMEOUT_MS).fetch);
+    const server = createServer((req, res) => void listener(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counted };
+  }
+
+  it('says so once, and the next probe after the deadline tries afresh', async () => {
+    // The first attempt never answers, as a query sent on a connection that went silent.
+    const { base, counted } = await serveProbes((attempt) => attempt === 1);
+    const stuck = await http(base, 'GET', '/readyz');
+    expect(stuck.status).toBe(503);
+    expect(stuck.body).toEqual({
+      status: 'unavailable',
+      checks: { query: `no answer within ${TIMEOUT_MS} ms` },
+    });
+
+    const next = await http(base, 'GET', '/readyz');
+    expect(next.status).toBe(200);
+    expect(next.body).toEqual({ status: 'ready', checks: { query: 'ok' } });
+    expect(counted.attempts).toBe(2);
+  });
+
+  it('while it hangs, probes arriving together share one attempt', async () => {
+    const { base, counted } = await serveProbes(() => true);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => http(base, 'GET', '/readyz')));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(503));
+    expect(counted.attempts).toBe(1);
+  });
+});

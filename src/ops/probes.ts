@@ -23,7 +23,9 @@ export function probeRoutes(checks: Record<string, ReadinessCheck>, timeoutMs = 
   app.get('/healthz', alive);
   app.get('/livez', alive);
 
-  const bounded = Object.entries(checks).map(([name, check]) => [name, singleFlight(check)] as const);
+  const bounded = Object.entries(checks).map(
+    ([name, check]) => [name, sharedWhileAwaited(check, timeoutMs)] as const,
+  );
   app.get('/readyz', async (c) => {
     const results = await Promise.all(
       bounded.map(async ([name, check]) => [name, await outcome(check, timeoutMs)] as const),
@@ -75,10 +77,27 @@ async function outcome(check: ReadinessCheck, timeoutMs: number): Promise<string
   }
 }
 
-/** While a check is still running (a database that hangs), later probes wait for it rather than pile up. */
-function singleFlight(check: ReadinessCheck): ReadinessCheck {
-  let running: Promise<void> | undefined;
-  return () => (running ??= check().finally(() => (running = undefined)));
+/**
+ * While a check is still running (a database that hangs), later probes wait for it rather than pile
+ * up, but only for as long as a probe waits: an attempt that has outlived one probe's deadline
+ * stands for no later probe, which starts afresh. So one query stuck on one bad connection (a flow
+ * a NAT forgot, answered only when the driver gives the connection up) costs one probe's answer,
+ * not every answer until then, and a database that hangs gets one attempt per check per deadline.
+ */
+function sharedWhileAwaited(check: ReadinessCheck, timeoutMs: number): ReadinessCheck {
+  let running: { promise: Promise<void>; startedAt: number } | undefined;
+  return () => {
+    if (!running || performance.now() - running.startedAt >= timeoutMs) {
+      const attempt = {
+        startedAt: performance.now(),
+        promise: check().finally(() => {
+          if (running === attempt) running = undefined;
+        }),
+      };
+      running = attempt;
+    }
+    return running.promise;
+  };
 }
 
 /** The driver's own words: a query builder's wrapper would add the statement, which is not for clients. */
