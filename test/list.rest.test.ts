@@ -351,6 +351,63 @@ describe.each(databaseKinds)('listing jobs over REST on $name', (kind) => {
       expect((await allPages(a, {}, 10)).seen).toHaveLength(26);
     });
 
+    describe('past the first thousand jobs', () => {
+      const COUNT = 1_030;
+      let ws: string;
+      beforeAll(async () => {
+        ws = uniqueWorkspace('deep');
+        for (let i = 0; i < COUNT; i += 50) {
+          const batch = Array.from({ length: Math.min(50, COUNT - i) }, (_, j) => `deep-${i + j}`);
+          await Promise.all(batch.map((name) => create(ws, name)));
+        }
+      }, 120_000);
+
+      /** The listing through a filter every job matches: its pages read every job's row in order. */
+      async function everyJob(sort: string) {
+        const pages = [1, 2].map((page) =>
+          list(ws, { sort, page, page_size: 1000, 'filter[source]': 'tests' }),
+        );
+        return (await Promise.all(pages)).flatMap((res) => res.body.data as Job[]);
+      }
+
+      it.each([
+        ['-created_at', 50],
+        ['-created_at', 7],
+        ['updated_at', 50],
+        ['-source', 25],
+      ])(
+        'sorted by %s, pages of %i: the same jobs as the filtered listing, read once and again',
+        async (sort, size) => {
+          const reference = await everyJob(sort);
+          expect(reference).toHaveLength(COUNT);
+          // Pages either side of a thousand jobs in, to the last, partial one.
+          const first = Math.floor(950 / size) + 1;
+          const last = Math.ceil(COUNT / size);
+          for (let page = first; page <= last; page++) {
+            const expected = names(reference.slice((page - 1) * size, page * size));
+            // Read three times: in full, in full keeping the jobs, then by their versions.
+            for (let read = 0; read < 3; read++) {
+              const res = await list(ws, { sort, page, page_size: size });
+              expect(res.status).toBe(200);
+              expect(names(res.body.data), `page ${page}, read ${read + 1}`).toEqual(expected);
+              expect(res.body.pagination.total_results).toBe(COUNT);
+            }
+          }
+        },
+      );
+
+      it('shows a job changed since the page was last read', async () => {
+        const page = { sort: '-created_at', page: 21, page_size: 50 };
+        const before = (await list(ws, page)).body.data as Job[];
+        await list(ws, page);
+        const changed = before[3];
+        expect((await act(ws, changed.name, 'pause')).status).toBe(200);
+        const after = (await list(ws, page)).body.data as Job[];
+        expect(names(after)).toEqual(names(before));
+        expect(after[3]).toMatchObject({ name: changed.name, status: 'pausing' });
+      });
+    });
+
     it('pages a filtered list over the filtered total', async () => {
       const ws = uniqueWorkspace('paged-filter');
       for (let i = 0; i < 5; i++) {
