@@ -46,6 +46,9 @@ export const jobs = pgTable(
   (t) => [
     uniqueIndex('jobs_workspace_name_key').on(t.workspace, t.name),
     index('jobs_workspace_created_at_idx').on(t.workspace, t.createdAt, t.id),
+    // The listing of every workspace (`workspaces/-/jobs`), newest first: without it, each page
+    // sorted the whole table. (created_at never changes, so a job's updates stay HOT.)
+    index('jobs_created_at_idx').on(t.createdAt, t.id),
   ],
 );
 
