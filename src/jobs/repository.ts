@@ -284,15 +284,25 @@ export function pageSteps(db: Database, query: StepListQuery, where = stepCondit
     .offset(query.offset);
 }
 
+/** Whether a step query's conditions read its job's row (see `stepConditions`), not only the step's. */
+const readsJob = (query: StepListQuery) =>
+  query.workspace !== undefined ||
+  query.jobName !== undefined ||
+  query.jobs !== undefined ||
+  query.sources !== undefined;
+
 /** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
 export async function listSteps(
   db: Database,
   query: StepListQuery,
 ): Promise<{ rows: StepWithJob[]; total: number }> {
   const where = stepConditions(query);
+  // Every step has its job, so a count that needs nothing of the job skips the join: a controller's
+  // poll across workspaces counted 144,000 waiting steps in 250 ms joined, 13-29 ms not.
+  const counting = db.select({ total: count() }).from(jobSteps);
   const [rows, [counted]] = await Promise.all([
     pageSteps(db, query, where),
-    db.select({ total: count() }).from(jobSteps).innerJoin(jobs, eq(jobSteps.jobId, jobs.id)).where(where),
+    (readsJob(query) ? counting.innerJoin(jobs, eq(jobSteps.jobId, jobs.id)) : counting).where(where),
   ]);
   return { rows, total: counted?.total ?? 0 };
 }
