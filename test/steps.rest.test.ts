@@ -129,6 +129,29 @@ describe.each(databaseKinds)('steps and status over REST on $name', (kind) => {
       expect(none.body.pagination).toMatchObject({ total_results: 0, total_pages: 1 });
     });
 
+    it('pages a controller through the waiting steps of every workspace: each once, oldest job first', async () => {
+      const [ws1, ws2] = [uniqueWorkspace(), uniqueWorkspace()];
+      const mine: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const ws = i % 2 === 0 ? ws1 : ws2;
+        await create(ws, `queued-${i}`, 2);
+        await patchStep(ws, `queued-${i}`, 'step-a', { status: 'pending' });
+        mine.push(`${ws}/queued-${i}/step-a`);
+      }
+      const seen: Step[] = [];
+      let total = 0;
+      for (let page = 1; page === 1 || seen.length < total; page++) {
+        const res = await steps('-', '-', `?filter[status]=pending&page_size=3&page=${page}`);
+        expect(res.status).toBe(200);
+        expect(res.body.data.length).toBeGreaterThan(0);
+        total = res.body.pagination.total_results;
+        seen.push(...res.body.data);
+      }
+      expect(seen.every((s) => s.status === 'pending')).toBe(true);
+      expect(new Set(keys(seen)).size).toBe(seen.length);
+      expect(keys(seen).filter((key) => key.startsWith(ws1) || key.startsWith(ws2))).toEqual(mine);
+    });
+
     it('pages through steps', async () => {
       const ws = uniqueWorkspace();
       await create(ws, 'many', 5);

@@ -264,32 +264,48 @@ function stepConditions(query: StepListQuery): SQL | undefined {
   );
 }
 
-/**
- * A page of steps across jobs, without the total: for a reader that pages until a short page.
- * The query itself (await it for the rows; its plan can be looked at).
- */
-export function pageSteps(db: Database, query: StepListQuery, where = stepConditions(query)) {
-  const direction = query.sort?.descending ? desc : asc;
-  const first = query.sort?.field === 'updated_at' ? jobSteps.updatedAt : jobs.createdAt;
-  return db
-    .select({
-      step: jobSteps,
-      job: { workspace: jobs.workspace, name: jobs.name, attemptId: jobs.attemptId },
-    })
-    .from(jobSteps)
-    .innerJoin(jobs, eq(jobSteps.jobId, jobs.id))
-    .where(where)
-    .orderBy(direction(first), direction(jobs.id), asc(jobSteps.position))
-    .limit(query.limit)
-    .offset(query.offset);
-}
-
 /** Whether a step query's conditions read its job's row (see `stepConditions`), not only the step's. */
 const readsJob = (query: StepListQuery) =>
   query.workspace !== undefined ||
   query.jobName !== undefined ||
   query.jobs !== undefined ||
   query.sources !== undefined;
+
+/**
+ * A page of steps across jobs, without the total: for a reader that pages until a short page.
+ * The query itself (await it for the rows; its plan can be looked at).
+ */
+export function pageSteps(db: Database, query: StepListQuery, where = stepConditions(query)) {
+  const direction = query.sort?.descending ? desc : asc;
+  const withJobs = db
+    .select({
+      step: jobSteps,
+      job: { workspace: jobs.workspace, name: jobs.name, attemptId: jobs.attemptId },
+    })
+    .from(jobSteps)
+    .innerJoin(jobs, eq(jobSteps.jobId, jobs.id));
+  if (readsJob(query)) {
+    const first = query.sort?.field === 'updated_at' ? jobSteps.updatedAt : jobs.createdAt;
+    return withJobs
+      .where(where)
+      .orderBy(direction(first), direction(jobs.id), asc(jobSteps.position))
+      .limit(query.limit)
+      .offset(query.offset);
+  }
+  // Conditions on the step alone (a controller's poll across workspaces): the page's steps are
+  // chosen first, by their own columns (a step's created_at is its job's), and only they are
+  // joined to their jobs. Joined first, every matching step met its job before the limit.
+  const first = query.sort?.field === 'updated_at' ? jobSteps.updatedAt : jobSteps.createdAt;
+  const order = [direction(first), direction(jobSteps.jobId), asc(jobSteps.position)];
+  const page = db
+    .select({ id: jobSteps.id })
+    .from(jobSteps)
+    .where(where)
+    .orderBy(...order)
+    .limit(query.limit)
+    .offset(query.offset);
+  return withJobs.where(inArray(jobSteps.id, page)).orderBy(...order);
+}
 
 /** Steps across jobs, for controllers looking for work; oldest job first, then step order. */
 export async function listSteps(
