@@ -5,7 +5,7 @@
  * (whose unchanged jobs the process keeps) reads the same, and follows every change to a job or
  * one of its steps, whoever writes it.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/jobs/repository.js';
 import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
@@ -87,6 +87,22 @@ describe.each(databaseKinds)('a job read in a page and on its own on $name', (ki
       [],
     ]);
     expect(listed[2].steps.map((step) => step.status)).toEqual(['pausing', 'created', 'created']);
+  });
+
+  it("gives what Drizzle's own query builder reads of the job's and steps' rows, key for key", async () => {
+    for (const name of ['everything', 'plain', 'paused']) {
+      const record = await service.get(ws, name);
+      const [row] = await suite.handle.db
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.workspace, ws), eq(jobs.name, name)));
+      const steps = await suite.handle.db
+        .select()
+        .from(jobSteps)
+        .where(eq(jobSteps.jobId, row.id))
+        .orderBy(asc(jobSteps.position));
+      expect(ordered(record)).toEqual(ordered({ ...row, steps }));
+    }
   });
 });
 

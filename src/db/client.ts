@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { log } from '../observability/request-context.js';
 import postgres from 'postgres';
+import { rowsOf, type DriverRow } from './driver-rows.js';
 
 /** Drizzle's query builder only: the tables live with their domains, and no relational queries are used. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -95,8 +96,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 type QueryLogger = { logQuery(query: string, params: unknown[]): void } | undefined;
 
-/** A row as the driver returns it: column names as the statement spells them, values not yet mapped. */
-export type DriverRow = Record<string, unknown>;
+export type { DriverRow };
 
 type StatementRunner = (
   text: string,
@@ -189,9 +189,11 @@ function openPostgres(
   const db = drizzlePostgres({ client: sql, logger });
   statementRunners.set(db, async (text, params, { prepare }) => {
     logger?.logQuery(text, [...params]);
-    return [
-      ...(await sql.unsafe<DriverRow[]>(text, params as postgres.ParameterOrJSON<never>[], { prepare })),
-    ];
+    const values = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }).values();
+    return rowsOf(
+      (values.columns ?? []).map((column) => column.name),
+      values,
+    );
   });
   return {
     kind: 'postgres',
@@ -382,7 +384,11 @@ async function openPglite(dataDir: string, logger: QueryLogger): Promise<Databas
   const db = drizzlePglite({ client, logger }) as unknown as Database;
   statementRunners.set(db, async (text, params) => {
     logger?.logQuery(text, [...params]);
-    return (await client.query<DriverRow>(text, [...params])).rows;
+    const { fields, rows } = await client.query<unknown[]>(text, [...params], { rowMode: 'array' });
+    return rowsOf(
+      fields.map((field) => field.name),
+      rows,
+    );
   });
   return {
     kind: 'pglite',

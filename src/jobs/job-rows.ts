@@ -4,7 +4,7 @@
  * the tables' own column definitions, so a new column needs no change here.
  */
 import { getTableColumns, type Column } from 'drizzle-orm';
-import type { DriverRow } from '../db/client.js';
+import { recordReader, type DriverRow } from '../db/driver-rows.js';
 import type { JobRecord } from './repository.js';
 import { jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 
@@ -17,30 +17,23 @@ export const JOB_WITH_STEP_COLUMNS = [
   ...stepColumns.map(([key, column]) => `job_steps."${column.name}" as "step.${key}"`),
 ].join(', ');
 
-/** How a table's row is read from a joined row: each key, where it is in the row, how it maps. */
-type RowReader = { key: string; from: string; column: Column }[];
-const readerOf = (prefix: string, columns: [PropertyKey, Column][]): RowReader =>
-  columns.map(([key, column]) => ({ key: String(key), from: `${prefix}${String(key)}`, column }));
-const jobReader = readerOf('job.', jobColumns);
-const stepReader = readerOf('step.', stepColumns);
-
-function mapped<T>(row: DriverRow, reader: RowReader): T {
-  const result: Record<string, unknown> = {};
-  for (const { key, from, column } of reader) {
-    const value = row[from];
-    result[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return result as T;
-}
+/** How a table's row is read from a joined row: each key from its prefixed column, mapped by the column. */
+const readerOf = <T>(prefix: string, columns: [PropertyKey, Column][]) =>
+  recordReader<T>(
+    columns.map(([key, column]) => ({
+      key: String(key),
+      from: `${prefix}${String(key)}`,
+      map: (value) => column.mapFromDriverValue(value),
+    })),
+  );
+const jobOf = readerOf<JobRow>('job.', jobColumns);
+const stepOf = readerOf<JobStepRow>('step.', stepColumns);
 
 /** The job of rows in step order (all of one job), or undefined for none. */
 export function jobRecordFromRows(rows: readonly DriverRow[]): JobRecord | undefined {
   const [first] = rows;
   if (!first) return undefined;
-  return {
-    ...mapped<JobRow>(first, jobReader),
-    steps: rows.map((row) => mapped<JobStepRow>(row, stepReader)),
-  };
+  return { ...jobOf(first), steps: rows.map(stepOf) };
 }
 
 /** Each job's rows, of rows grouped by job (each job's rows together, in step order), in the rows' order. */
