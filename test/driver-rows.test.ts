@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { runStatement } from '../src/db/client.js';
 import { databaseKinds, useMigratedDatabase } from './support/databases.js';
+import { jobWithSteps } from './support/fixtures.js';
+import { PROCESS_TEST_MS, startGatewayProcess } from './support/process.js';
 
 describe.each(databaseKinds)('rows of a hand-written statement on $name', (kind) => {
   const suite = useMigratedDatabase(kind);
@@ -34,4 +36,35 @@ describe.each(databaseKinds)('rows of a hand-written statement on $name', (kind)
   it('gives no rows for a statement that finds none', async () => {
     expect(await runStatement(suite.handle.db, 'select 1 as one where false', [])).toEqual([]);
   });
+});
+
+describe('a gateway that may not compile code from text', () => {
+  it(
+    'reads jobs as usual under node --disallow-code-generation-from-strings',
+    async () => {
+      const gateway = await startGatewayProcess(
+        { DATA_DIR: 'memory://' },
+        { command: [process.execPath, '--disallow-code-generation-from-strings', 'dist/main.js'] },
+      );
+      try {
+        const jobs = `${gateway.url}/apis/jobs/v2/workspaces/hardened/jobs`;
+        const created = await fetch(jobs, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(jobWithSteps('one', 2)),
+        });
+        expect(created.status).toBe(201);
+        const one = await fetch(`${jobs}/one`);
+        expect(one.status).toBe(200);
+        const listed = await fetch(jobs);
+        expect(listed.status).toBe(200);
+        const page = (await listed.json()) as { data: unknown[] };
+        expect(page.data).toEqual([await one.json()]);
+        expect((page.data[0] as { platform_spec: { steps: unknown[] } }).platform_spec.steps).toHaveLength(2);
+      } finally {
+        await gateway.stop();
+      }
+    },
+    PROCESS_TEST_MS,
+  );
 });
