@@ -1,7 +1,9 @@
 /**
  * Lists of jobs, each page in one statement: the page's jobs joined with their steps and, for an
  * offset page, the total that matches (or, where the process keeps the page's jobs, their
- * versions first: job-versions.ts). The statements are written here from the query's shape.
+ * versions first: job-versions.ts). An offset page of one workspace's jobs whose start the
+ * process learned is found from there rather than by skipping the jobs before it (page-starts.ts).
+ * The statements are written here from the query's shape.
  * A shape without a filter (a handful: which workspaces, the order, which cursor, the usual page
  * sizes) is prepared, so the most frequent page is neither parsed nor planned again; a filtered
  * one is sent as it is, so that arbitrary filters never fill the connections' caches of prepared
@@ -20,6 +22,7 @@ import {
   type Workspaces,
 } from './job-query.js';
 import { PAGE_JOB_COLUMNS, type JobVersions } from './job-versions.js';
+import { FIXED_ORDER_FIELDS, jobsStateOf, type PageStarts } from './page-starts.js';
 import type { JobRecord } from './repository.js';
 import { jobs, type JobRow } from './tables.js';
 
@@ -179,29 +182,69 @@ export async function countJobs(
   return row!.total as number;
 }
 
+/**
+ * The list whose page starts `starts` keeps (page-starts.ts), if a page's start can be learned:
+ * one workspace's jobs, unfiltered, in an order only creates and deletes change.
+ */
+function listOfStarts(workspaces: Workspaces, query: JobListQuery): string | undefined {
+  if (typeof workspaces !== 'string' || narrows(query.filter) || !FIXED_ORDER_FIELDS.has(query.sort.field)) {
+    return undefined;
+  }
+  return `${workspaces}\0${query.sort.field}\0${query.sort.descending ? 'desc' : 'asc'}`;
+}
+
 /** One page of jobs with their steps, by offset, and the total that matches. */
 export async function listJobs(
   db: Database,
   versions: JobVersions,
+  starts: PageStarts,
   workspaces: Workspaces,
   query: JobListQuery,
 ): Promise<{ jobs: JobRecord[]; total: number }> {
   const statement = new Statement();
   const order = orderBy(query.sort.field, query.sort.descending);
   const conditions = matching(statement, workspaces, query.filter);
-  const window = `from jobs ${where(conditions)}
-    order by ${order} ${statement.limit(query.limit)}${statement.offset(query.offset)}`;
+  // The total rides along on every row (computed once); a page past the end counts on its own.
+  let also = `, ${totalOf(statement, workspaces, query.filter, conditions)} as total`;
+  const inWindow = [...conditions];
+  let skip: string | undefined;
+  const list = listOfStarts(workspaces, query);
+  if (list !== undefined) {
+    // Every row says in which state of the jobs it was read, and the sort key it has there.
+    const column = columnOf(query.sort.field);
+    const state = jobsStateOf(statement.param(workspaces, 'text'));
+    also += `, ${state} as "list.state", ${column.sql}::text as "list.key"`;
+    const start = query.offset > 0 ? starts.startOf(list, query.offset) : undefined;
+    if (start) {
+      // Where the jobs are still in the state the start was learned in, the page is the jobs after
+      // it; elsewhere the bound takes in every job and the skip is made as without a start.
+      const same = `${state} = ${statement.param(start.state, 'text')}`;
+      const [beyond, open] = query.sort.descending ? ['<', "'infinity'"] : ['>', "'-infinity'"];
+      inWindow.push(
+        `(${column.sql}, jobs.id) ${beyond} (case when ${same} then ${statement.param(start.after.value, column.type)} ` +
+          `else ${open} end, ${statement.param(start.after.id, 'text')})`,
+      );
+      skip = ` offset case when ${same} then 0 else ${statement.param(query.offset, 'bigint')} end`;
+    }
+  }
+  const window = `from jobs ${where(inWindow)}
+    order by ${order} ${statement.limit(query.limit)}${skip ?? statement.offset(query.offset)}`;
   // A filtered page reads each job's row to match it anyway: its ids come no cheaper.
   const idsFirst = query.offset >= IDS_FIRST_FROM_OFFSET && !narrows(query.filter);
   const page = idsFirst
     ? `select ${PAGE_JOB_COLUMNS} from jobs where jobs.id in (select jobs.id ${window})`
     : `select ${PAGE_JOB_COLUMNS} ${window}`;
-  // The total rides along on every row (computed once); a page past the end counts on its own.
-  const total = `, ${totalOf(statement, workspaces, query.filter, conditions)} as total`;
-  const { records, first } = await versions.read(
+  const { records, first, last, selected } = await versions.read(
     db,
-    pageStatement(statement, page, order, query.filter, total),
+    pageStatement(statement, page, order, query.filter, also),
   );
+  if (list !== undefined && typeof last?.['list.state'] === 'string') {
+    // The page after this one starts after its last job.
+    starts.learn(list, last['list.state'], query.offset + selected, {
+      value: last['list.key'] as string,
+      id: last['job.id'] as string,
+    });
+  }
   return {
     jobs: records,
     total: first ? (first.total as number) : await countJobs(db, workspaces, query.filter),

@@ -20,6 +20,7 @@
  * a record see two shapes of it.)
  */
 import { runStatement, type Database, type DriverRow } from '../db/client.js';
+import { Recent } from '../support/recent.js';
 import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows, rowsOfEachJob } from './job-rows.js';
 import type { JobRecord } from './repository.js';
 
@@ -73,33 +74,14 @@ const JOBS_BY_ID = `select ${JOB_WITH_STEP_COLUMNS}, ${versionColumns('jobs.xmin
 const versionOf = (rows: readonly DriverRow[]) =>
   `${rows[0]!['job.xmin'] as string}:${rows.map((row) => row['step.xmin'] as string).join(',')}`;
 
-/**
- * A map that forgets its least recently used entries, kept in two generations (as quick-lru
- * does): an entry set or found goes into the recent one; when that is full it becomes the older
- * one and the oldest are let go. (Evicting one at a time from a Map that entries move within costs
- * a scan past every moved entry's hole in V8's Map.)
- */
-class Recent<V> {
-  private recent = new Map<string, V>();
-  private older = new Map<string, V>();
-
-  constructor(private readonly max: number) {}
-
-  get(key: string): V | undefined {
-    const recent = this.recent.get(key);
-    if (recent !== undefined) return recent;
-    const older = this.older.get(key);
-    if (older !== undefined) this.set(key, older);
-    return older;
-  }
-
-  set(key: string, value: V): void {
-    this.older.delete(key);
-    this.recent.set(key, value);
-    if (this.recent.size < this.max / 2) return;
-    this.older = this.recent;
-    this.recent = new Map();
-  }
+/** A page as read: its jobs, and what the page's statement selected. */
+export interface PageRead {
+  records: JobRecord[];
+  /** The statement's first and last rows (for the columns `also` added), if it selected any job. */
+  first?: DriverRow;
+  last?: DriverRow;
+  /** How many jobs the statement selected (a job deleted before it was read in full is not in `records`). */
+  selected: number;
 }
 
 export class JobVersions {
@@ -107,8 +89,8 @@ export class JobVersions {
   /** Of each page read lately: whether most of its jobs were kept. */
   private readonly pages = new Recent<boolean>(REMEMBERED_PAGES);
 
-  /** The page's jobs, and its first row (for columns `also` added), if it has any. */
-  async read(db: Database, statement: PageStatement): Promise<{ records: JobRecord[]; first?: DriverRow }> {
+  /** The page's jobs, and what its statement selected (for the columns `also` added). */
+  async read(db: Database, statement: PageStatement): Promise<PageRead> {
     const key = `${statement.page}\0${JSON.stringify(statement.params)}`;
     // Whether most of the page's jobs were kept when it was last read; undefined: not read lately.
     const lastRead = statement.filtered ? undefined : this.pages.get(key);
@@ -140,7 +122,13 @@ export class JobVersions {
       if (keep) this.jobs.set(id, { version, record });
       return record;
     });
-    return { records, first: rows[0], keptShare: kept / Math.max(records.length, 1) };
+    return {
+      records,
+      first: rows[0],
+      last: rows.at(-1),
+      selected: records.length,
+      keptShare: kept / Math.max(records.length, 1),
+    };
   }
 
   /** The page's versions, then the jobs not kept at those versions (a job deleted meanwhile is left out). */
@@ -154,7 +142,8 @@ export class JobVersions {
     const known = page.map(({ id, version }) => this.known(id, version));
     const unknown = page.filter((_, i) => !known[i]).map(({ id }) => id);
     const keptShare = (page.length - unknown.length) / Math.max(page.length, 1);
-    if (unknown.length === 0) return { records: known as JobRecord[], first: rows[0], keptShare };
+    const selected = { first: rows[0], last: rows.at(-1), selected: page.length, keptShare };
+    if (unknown.length === 0) return { records: known as JobRecord[], ...selected };
     const read = new Map<string, JobRecord>();
     for (const jobRows of rowsOfEachJob(await runStatement(db, JOBS_BY_ID, [JSON.stringify(unknown)]))) {
       const record = jobRecordFromRows(jobRows)!;
@@ -163,8 +152,7 @@ export class JobVersions {
     }
     return {
       records: page.flatMap(({ id }, i) => known[i] ?? read.get(id) ?? []),
-      first: rows[0],
-      keptShare,
+      ...selected,
     };
   }
 

@@ -39,6 +39,7 @@ import type { JobListQuery, JobPageQuery } from './job-list.js';
 import type { Workspaces } from './job-query.js';
 import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
 import { JobVersions } from './job-versions.js';
+import { PageStarts } from './page-starts.js';
 
 /**
  * The principal on whose behalf a change is made, recorded on its status event; null (or absent)
@@ -58,6 +59,7 @@ export class JobsService {
 
   /** The jobs this process has read for lists, by row version. */
   private readonly versions = new JobVersions();
+  private readonly pageStarts = new PageStarts();
 
   /** With an actor, the job's `ownership.created_by` names it, whatever the request said. */
   async create(workspace: string, request: CreateJobRequest, actor: Actor = null): Promise<JobRecord> {
@@ -120,7 +122,7 @@ export class JobsService {
   }
 
   async list(workspaces: Workspaces, query: JobListQuery): Promise<{ jobs: JobRecord[]; total: number }> {
-    return list.listJobs(this.db, this.versions, workspaces, query);
+    return list.listJobs(this.db, this.versions, this.pageStarts, workspaces, query);
   }
 
   /** A keyset page; the total is counted only when asked for (`count`). */
