@@ -28,11 +28,12 @@ const KEPT_LISTS = 16;
 const STARTS_PER_LIST = 2_000;
 
 /**
- * The state of a workspace's jobs, as SQL: the version of each of its `job_counts` rows. (A
- * truncate deletes the rows; the next create writes a new one, with a new version.)
+ * The state of a workspace's jobs, as SQL: the versions of its `job_counts` rows, hashed (it rides
+ * on every row of a page). A truncate deletes the rows; the next create writes a new one, with a
+ * new version.
  */
 export const jobsStateOf = (workspace: string) =>
-  `(select string_agg(job_counts.stripe || ':' || job_counts.xmin::text, ',' order by job_counts.stripe)
+  `(select md5(string_agg(job_counts.stripe || ':' || job_counts.xmin::text, ',' order by job_counts.stripe))
     from job_counts where job_counts.workspace = ${workspace})`;
 
 /** A list's known starts, by position, in one state of its jobs. */
