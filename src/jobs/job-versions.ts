@@ -142,8 +142,8 @@ export class JobVersions {
     const known = page.map(({ id, version }) => this.known(id, version));
     const unknown = page.filter((_, i) => !known[i]).map(({ id }) => id);
     const keptShare = (page.length - unknown.length) / Math.max(page.length, 1);
-    const selected = { first: rows[0], last: rows.at(-1), selected: page.length, keptShare };
-    if (unknown.length === 0) return { records: known as JobRecord[], ...selected };
+    const ofStatement = { first: rows[0], last: rows.at(-1), selected: page.length, keptShare };
+    if (unknown.length === 0) return { records: known as JobRecord[], ...ofStatement };
     const read = new Map<string, JobRecord>();
     for (const jobRows of rowsOfEachJob(await runStatement(db, JOBS_BY_ID, [JSON.stringify(unknown)]))) {
       const record = jobRecordFromRows(jobRows)!;
@@ -152,7 +152,7 @@ export class JobVersions {
     }
     return {
       records: page.flatMap(({ id }, i) => known[i] ?? read.get(id) ?? []),
-      ...selected,
+      ...ofStatement,
     };
   }
 
