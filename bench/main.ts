@@ -150,9 +150,32 @@ interface AuthorizedServer {
 }
 
 /**
- * Access control's cost from the pair's two processes run in turn, off, on, on, off, half a
- * scenario each, and pooled: the pair's rows run one after the other, so any drift of the machine
- * between them (a shared machine's speed moves from minute to minute) showed as a cost or a gain.
+ * Rounds of access control's turns: off, on, on, off, each a fifth of a scenario. The machine's
+ * speed moves from minute to minute (the bare pause around the rows of one run ranged 1,330–2,039
+ * req/s), and one round of half a scenario a turn showed that drift as anything from a 4 % gain
+ * to an 18 % cost from one run to the next; short turns see the same machine on both sides, and
+ * the median of the rounds is not moved by the one a checkpoint or a neighbour fell into.
+ */
+const ACCESS_ROUNDS = 5;
+const accessTurnSeconds = Math.max(1, Math.round(duration / 5));
+/**
+ * Fresh jobs for each access turn: half as many again as a scenario's rate allows, since a short
+ * turn on a fast minute outruns it.
+ */
+const accessTurnJobs = Math.ceil(((1.5 * jobsPerScenario) / duration) * accessTurnSeconds);
+/** Every fresh job the access turns may use up. */
+const accessJobs = ACCESS_ROUNDS * 4 * accessTurnJobs;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * Access control's cost from the pair's two processes run in turns (ACCESS_ROUNDS), not from the
+ * pair's rows: those run one after the other, so any drift of the machine between them shows as a
+ * cost or a gain.
  */
 async function measureAccessCost(
   open: AuthorizedServer,
@@ -162,29 +185,36 @@ async function measureAccessCost(
   settle: () => Promise<void>,
 ): Promise<AccessCost> {
   const pause = scenarios.find((s) => s.id === 'rest-pause-open')!;
-  const secondsEach = Math.max(1, Math.round(duration / 2));
-  const totals = new Map([open, checked].map((side) => [side, { responses: 0, cpu: 0 }]));
-  for (const side of [open, checked, checked, open]) {
-    await settle();
-    const cpuBefore = cpuSeconds(side.server.pid);
-    const result = await runAlone(side.server, everyServer, pause, pool, {
-      connections,
-      duration: secondsEach,
-      freshJobs: Math.ceil(jobsPerScenario / 2),
-      headers: side.headers,
-    });
-    if (result.errors > 0 || result.ranOutOfJobs) {
-      throw new Error(`access control's cost: ${result.errors} errors; ${result.errorSamples.join('\n')}`);
+  const rates: number[] = [];
+  const cpus: number[] = [];
+  await settle();
+  for (let round = 0; round < ACCESS_ROUNDS; round++) {
+    const totals = new Map([open, checked].map((side) => [side, { responses: 0, cpu: 0 }]));
+    for (const side of [open, checked, checked, open]) {
+      const cpuBefore = cpuSeconds(side.server.pid);
+      const result = await runAlone(side.server, everyServer, pause, pool, {
+        connections,
+        duration: accessTurnSeconds,
+        freshJobs: accessTurnJobs,
+        headers: side.headers,
+      });
+      if (result.errors > 0 || result.ranOutOfJobs) {
+        throw new Error(`access control's cost: ${result.errors} errors; ${result.errorSamples.join('\n')}`);
+      }
+      const total = totals.get(side)!;
+      total.responses += result.responses;
+      total.cpu += cpuSeconds(side.server.pid) - cpuBefore;
     }
-    const total = totals.get(side)!;
-    total.responses += result.responses;
-    total.cpu += cpuSeconds(side.server.pid) - cpuBefore;
+    const [off, on] = [totals.get(open)!, totals.get(checked)!];
+    rates.push(1 - on.responses / off.responses);
+    cpus.push(on.cpu / on.responses / (off.cpu / off.responses) - 1);
   }
-  const [off, on] = [totals.get(open)!, totals.get(checked)!];
   return {
-    rate: 1 - on.responses / off.responses,
-    cpuPerResponse: on.cpu / on.responses / (off.cpu / off.responses) - 1,
-    secondsEach,
+    rate: median(rates),
+    rateRange: [Math.min(...rates), Math.max(...rates)],
+    cpuPerResponse: median(cpus),
+    rounds: ACCESS_ROUNDS,
+    secondsEach: accessTurnSeconds,
   };
 }
 
@@ -340,9 +370,11 @@ async function main() {
     log('The bare server pauses as the gateway does (answers and rows compared).');
 
     const pool = new JobPool();
-    // The access pair's turns (measureAccessCost) use up two more scenarios' worth.
-    const consumers = chosen.filter((s) => s.jobs === 'fresh').length + (pairChosen ? 2 : 0);
-    const fresh = consumers * (jobsPerScenario + warmUpJobs) + bracketed * 2 * bracketJobs;
+    const consumers = chosen.filter((s) => s.jobs === 'fresh').length;
+    const fresh =
+      consumers * (jobsPerScenario + warmUpJobs) +
+      bracketed * 2 * bracketJobs +
+      (pairChosen ? accessJobs : 0);
     await seed(gateway, pool, fresh, Math.max(totalJobs, PAGE_SIZE));
     const afterSeeding = residentMemory(gateway.pid);
     // Every scenario starts from the same settled database, not in the middle of autovacuum.

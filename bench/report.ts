@@ -84,10 +84,15 @@ export interface Report {
   accessCost?: AccessCost;
 }
 
-/** What access control costs, pooled over the pair's turns (fractions of the rate and of CPU per response). */
+/**
+ * What access control costs, as fractions of the rate and of CPU per response: the medians over
+ * rounds of turns (off, on, on, off), each round's from its turns pooled.
+ */
 export interface AccessCost {
   rate: number;
+  rateRange: [number, number];
   cpuPerResponse: number;
+  rounds: number;
   secondsEach: number;
 }
 
@@ -109,8 +114,10 @@ function accessCost(report: Report): string[] {
     `Access control's cost (the pause on two processes started and warmed alike, one checking a ` +
       `bearer token and the caller's role on every request): ` +
       (turns
-        ? `run in turns, off, on, on, off, ${turns.secondsEach} s each, ${percent(turns.rate)} of the rate and ` +
-          `${percent(turns.cpuPerResponse)} more gateway CPU per response (target: under 10 %); the two rows ` +
+        ? `run in ${turns.rounds} rounds of turns, off, on, on, off, ${turns.secondsEach} s each, ` +
+          `${percent(turns.rate)} of the rate at the median round (${percent(turns.rateRange[0])} to ` +
+          `${percent(turns.rateRange[1])}) and ${percent(turns.cpuPerResponse)} more gateway CPU per ` +
+          `response (target: under 10 %); the two rows ` +
           `above, run once each one after the other, ${percent(rate)} and ${percent(cpuCost)}.`
         : `${percent(rate)} of the rate, ${percent(cpuCost)} more gateway CPU per response (target: under 10 %).`),
   ];
