@@ -37,6 +37,7 @@ import {
   type ScenarioRow,
 } from './report.js';
 import { PAGE_SIZE, REFERENCE, scenarios, WORKSPACE, type Scenario } from './scenarios.js';
+import { percentile } from './stats.js';
 import { Teardown } from './teardown.js';
 
 const USAGE = `npm run bench -- [flags]
@@ -166,12 +167,6 @@ const accessTurnJobs = Math.ceil(((1.5 * jobsPerScenario) / duration) * accessTu
 /** Every fresh job the access turns may use up. */
 const accessJobs = ACCESS_ROUNDS * 4 * accessTurnJobs;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /**
  * Access control's cost from the pair's two processes run in turns (ACCESS_ROUNDS), not from the
  * pair's rows: those run one after the other, so any drift of the machine between them shows as a
@@ -209,6 +204,12 @@ async function measureAccessCost(
     rates.push(1 - on.responses / off.responses);
     cpus.push(on.cpu / on.responses / (off.cpu / off.responses) - 1);
   }
+  // ACCESS_ROUNDS is odd: the 50th percentile is the middle round.
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
   return {
     rate: median(rates),
     rateRange: [Math.min(...rates), Math.max(...rates)],

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createPostgresDatabase } from '../test/support/databases.js';
 import { startGateway } from './processes.js';
+import { percentile } from './stats.js';
 import { Teardown } from './teardown.js';
 
 const { values: args } = parseArgs({
@@ -178,10 +179,6 @@ function lagPercentileBound(
   const total = counts.at(-1)?.n ?? 0;
   const bound = counts.find((bucket) => bucket.n >= (p / 100) * total)?.le ?? Infinity;
   return Number.isFinite(bound) ? Math.round(bound * 1000) : null;
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
 async function main() {
