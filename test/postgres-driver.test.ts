@@ -3,7 +3,8 @@
  * query cut off part-way fail on the driver as published. The queue's defect (a slot left behind
  * per query, each query scanning them all) shows only as time and memory; its test checks that the
  * mend keeps the queue's order and contents. The reply deadline is an option the patch adds: a
- * query on a network that drops everything silently waits forever without it.
+ * query on a network that drops everything silently waits forever without it. The key by which a
+ * connection finds a prepared statement is kept per text and types: each must still find its own.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +44,7 @@ describe("the pool's queue of connections", () => {
 const postgresOnly = databaseKinds.filter((k) => k.name === 'postgres');
 
 describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
-  'the driver after a query cut off part-way through its rows, on $name',
+  'the driver on one connection, on $name',
   (kind) => {
     let database: TestDatabase;
     let sql: postgres.Sql;
@@ -80,6 +81,34 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
       const rows = await queued;
       expect(Object.keys(rows)).toHaveLength(10);
       expect(rows.map((row) => row.i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    });
+
+    /** The statements the connection has prepared, as PostgreSQL lists them. */
+    const prepared = async () =>
+      (
+        await sql.unsafe('select statement from pg_prepared_statements order by statement', [], {
+          prepare: false,
+        })
+      )
+        .map((row) => row.statement as string)
+        .filter((text) => !text.includes('pg_prepared_statements'));
+
+    it('prepares each text once per parameter types, reuses it, and never answers with another', async () => {
+      const plus = 'select $1::int + 1 as answer';
+      const times = 'select $1::int * 10 as answer';
+      const typed = 'select $1 as answer';
+      const ask = (text: string, params: postgres.ParameterOrJSON<never>[]) =>
+        sql.unsafe(text, params, { prepare: true });
+      // Each text asked twice, the same text built afresh (as a page's is), another in between.
+      for (let round = 0; round < 2; round++) {
+        expect(await ask(plus, [round + 1])).toEqual([{ answer: round + 2 }]);
+        expect(await ask(times, [round + 1])).toEqual([{ answer: (round + 1) * 10 }]);
+        expect(await ask(['select $1::int', '+ 1 as answer'].join(' '), [5])).toEqual([{ answer: 6 }]);
+        // One text, two parameter types: two statements, each answering in its own type.
+        expect(await ask(typed, [sql.typed(7, 23)])).toEqual([{ answer: 7 }]);
+        expect(await ask(typed, [sql.typed('seven', 25)])).toEqual([{ answer: 'seven' }]);
+      }
+      expect(await prepared()).toEqual([typed, typed, times, plus].sort());
     });
   },
 );
