@@ -53,6 +53,28 @@ import { fileURLToPath, URL } from 'node:url';
 
 const MARK = '/* jobs-gateway: guarded nextWrite */';
 const connectionEdits = [
+  // 6. The prepared statement's key, kept per text and types.
+  {
+    from: '    , statements = {}\n',
+    to: '    , statements = {}\n    , signatures = new Map() /* jobs-gateway: statement keys */\n',
+  },
+  {
+    from: '    q.signature = q.prepare && types + string\n',
+    to: '    q.signature = q.prepare && signatureOf(types, string) /* jobs-gateway: statement keys */\n',
+  },
+  {
+    from: '  function build(q) {\n',
+    to:
+      '  function signatureOf(types, string) { /* jobs-gateway: statement keys */\n' +
+      "    const key = types + ''\n" +
+      '    let byTypes = signatures.get(string)\n' +
+      '    byTypes || (signatures.size >= 1000 && signatures.clear(), signatures.set(string, byTypes = new Map()))\n' +
+      '    let signature = byTypes.get(key)\n' +
+      '    signature === undefined && byTypes.set(key, signature = key + string)\n' +
+      '    return signature\n' +
+      '  }\n\n' +
+      '  function build(q) {\n',
+  },
   // 7. A row's text values: ASCII ones sliced from the row decoded once.
   {
     from: '  function DataRow(x) {\n    let index = 7\n',
@@ -77,28 +99,6 @@ const connectionEdits = [
   {
     from: '    , signatures = new Map() /* jobs-gateway: statement keys */\n',
     to: '    , signatures = new Map() /* jobs-gateway: statement keys */\n    , rowText = null /* jobs-gateway: row text */\n',
-  },
-  // 6. The prepared statement's key, kept per text and types.
-  {
-    from: '    , statements = {}\n',
-    to: '    , statements = {}\n    , signatures = new Map() /* jobs-gateway: statement keys */\n',
-  },
-  {
-    from: '    q.signature = q.prepare && types + string\n',
-    to: '    q.signature = q.prepare && signatureOf(types, string) /* jobs-gateway: statement keys */\n',
-  },
-  {
-    from: '  function build(q) {\n',
-    to:
-      '  function signatureOf(types, string) { /* jobs-gateway: statement keys */\n' +
-      "    const key = types + ''\n" +
-      '    let byTypes = signatures.get(string)\n' +
-      '    byTypes || (signatures.size >= 1000 && signatures.clear(), signatures.set(string, byTypes = new Map()))\n' +
-      '    let signature = byTypes.get(key)\n' +
-      '    signature === undefined && byTypes.set(key, signature = key + string)\n' +
-      '    return signature\n' +
-      '  }\n\n' +
-      '  function build(q) {\n',
   },
   {
     from: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
