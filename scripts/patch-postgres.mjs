@@ -79,6 +79,7 @@ const connectionEdits = [
   {
     from: '  function DataRow(x) {\n    let index = 7\n',
     to:
+      '  let rowText = null /* jobs-gateway: row text */\n' +
       '  function text(x, start, end) { /* jobs-gateway: row text */\n' +
       '    for (let i = start; i < end; i++)\n' +
       "      if (x[i] > 127) return x.toString('utf8', start, end)\n" +
@@ -95,10 +96,6 @@ const connectionEdits = [
       '          : column.parser === undefined\n            ? text(x, index, index += length) /* jobs-gateway: row text */\n' +
       '            : column.parser.array === true\n              ? column.parser(text(x, index + 1, index += length))\n' +
       '              : column.parser(text(x, index, index += length))\n',
-  },
-  {
-    from: '    , signatures = new Map() /* jobs-gateway: statement keys */\n',
-    to: '    , signatures = new Map() /* jobs-gateway: statement keys */\n    , rowText = null /* jobs-gateway: row text */\n',
   },
   {
     from: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',

@@ -5,6 +5,8 @@
  * mend keeps the queue's order and contents. The reply deadline is an option the patch adds: a
  * query on a network that drops everything silently waits forever without it. The key by which a
  * connection finds a prepared statement is kept per text and types: each must still find its own.
+ * A row's ASCII values are sliced from the row decoded once: every other value must still be read
+ * as UTF-8, whole.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,13 +89,7 @@ describe.skipIf(postgresOnly.length === 0).each(postgresOnly)(
       // Lengths about 127 and 128 bytes (a length prefix's byte turns non-ASCII), characters of
       // two, three and four bytes at either end, and ASCII values beside them in the same row.
       const values = ['', 'a', 'é', 'aé', 'éa', '日本語', '😀x', 'x'.repeat(127), 'é'.repeat(64)];
-      values.push(
-        'x'.repeat(128),
-        `${'a'.repeat(300)}€`,
-        `€${'b'.repeat(300)}`,
-        '{"json":"ü"}',
-        '\u0000'.slice(1),
-      );
+      values.push('x'.repeat(128), `${'a'.repeat(300)}€`, `€${'b'.repeat(300)}`, '{"json":"ü"}');
       const rows = await sql.unsafe(
         `select 'before-' || position as before, value, null as nothing, value || '-after' as after, position::int
            from json_array_elements_text($1::text::json) with ordinality as t(value, position) order by position`,
