@@ -75,11 +75,16 @@ const connectionEdits = [
       '  }\n\n' +
       '  function build(q) {\n',
   },
-  // 7. A row's text values: ASCII ones sliced from the row decoded once.
+  // 7. A row's text values: ASCII ones sliced from the row decoded once. The row's text is declared
+  // with the connection's other state (the functions come after the connection is returned, so a
+  // declaration among them would never run).
+  {
+    from: '    , statements = {}\n',
+    to: '    , rowText = null /* jobs-gateway: row text */\n    , statements = {}\n',
+  },
   {
     from: '  function DataRow(x) {\n    let index = 7\n',
     to:
-      '  let rowText = null /* jobs-gateway: row text */\n' +
       '  function text(x, start, end) { /* jobs-gateway: row text */\n' +
       '    for (let i = start; i < end; i++)\n' +
       "      if (x[i] > 127) return x.toString('utf8', start, end)\n" +
