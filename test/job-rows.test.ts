@@ -12,7 +12,8 @@ import { defaultExecutionProfiles } from '../src/jobs/profiles.js';
 import { JobsService } from '../src/jobs/service.js';
 import { createJobRequest } from '../src/jobs/spec.js';
 import { jobSteps, jobs } from '../src/jobs/tables.js';
-import { databaseKinds, useMigratedDatabase } from './support/databases.js';
+import { runStatement } from '../src/db/client.js';
+import { databaseKinds, openMigrated, useMigratedDatabase } from './support/databases.js';
 import { jobWithSteps, seedJob, uniqueWorkspace } from './support/fixtures.js';
 
 /** Text that JSON escapes, or that a careless writer would: quotes, controls, astral characters. */
@@ -102,6 +103,48 @@ describe.each(databaseKinds)('a job read in a page and on its own on $name', (ki
         .where(eq(jobSteps.jobId, row.id))
         .orderBy(asc(jobSteps.position));
       expect(ordered(record)).toEqual(ordered({ ...row, steps }));
+    }
+  });
+
+  it('reads every timestamp as the instant stored, whatever time zone the server is in', async () => {
+    const stored = {
+      jobCreated: '2024-02-29T23:59:59.500Z',
+      jobUpdated: '2026-12-03T13:14:53.123Z',
+      stepCreated: '1999-12-31T23:59:59.999Z',
+      stepUpdated: '2026-12-03T13:14:53.000Z',
+    };
+    const { id } = await service.get(ws, 'plain');
+    // Microseconds, which a Date cannot hold, are cut as `new Date` cuts them.
+    await suite.handle.db.execute(sql`update jobs set created_at = '2024-02-29 23:59:59.5+00',
+      updated_at = '2026-12-03 13:14:53.123456+00' where id = ${id}`);
+    await suite.handle.db.execute(sql`update job_steps set created_at = '1999-12-31 23:59:59.999+00',
+      updated_at = '2026-12-03 13:14:53+00' where job_id = ${id}`);
+    let handle = suite.handle;
+    if (kind.name === 'postgres') {
+      // A server whose zone is half an hour off a whole hour: its own text would not be UTC.
+      await suite.handle.db.execute(
+        sql.raw(
+          `alter database "${new URL(suite.database.options.databaseUrl!).pathname.slice(1)}" set timezone to 'America/St_Johns'`,
+        ),
+      );
+      handle = await openMigrated(suite.database);
+      const [{ zone }] = await runStatement(handle.db, `select current_setting('TimeZone') as zone`, []);
+      expect(zone).toBe('UTC');
+    }
+    try {
+      const reader = new JobsService(handle.db, defaultExecutionProfiles);
+      const sort = { field: 'created_at', descending: false } as const;
+      const { jobs: listed } = await reader.list(ws, { filter: {}, sort, limit: 10, offset: 0 });
+      for (const job of [await reader.get(ws, 'plain'), listed.find((job) => job.name === 'plain')!]) {
+        expect({
+          jobCreated: job.createdAt.toISOString(),
+          jobUpdated: job.updatedAt.toISOString(),
+          stepCreated: job.steps[0].createdAt.toISOString(),
+          stepUpdated: job.steps[0].updatedAt.toISOString(),
+        }).toEqual(stored);
+      }
+    } finally {
+      if (handle !== suite.handle) await handle.close();
     }
   });
 });

@@ -175,6 +175,8 @@ function openPostgres(
     connection: {
       application_name: applicationName,
       statement_timeout: statementTimeoutMs(replyTimeoutSeconds),
+      // Timestamps come back in one form whatever the server's own zone (driver-rows.ts reads it).
+      TimeZone: 'UTC',
     },
     // On a network that drops packets silently (a database host gone without closing its
     // connections), an answer owed on an established connection would be waited for as long as

@@ -11,6 +11,10 @@
  * fewer to map them to records.
  */
 
+import { PgTimestamp } from 'drizzle-orm/pg-core';
+import type { Column } from 'drizzle-orm';
+import { timestampFromText } from '../support/timestamps.js';
+
 /** A row as the driver returns it: column names as the statement spells them, values not yet mapped. */
 export type DriverRow = Record<string, unknown>;
 
@@ -92,4 +96,17 @@ export function recordReader<T>(fields: readonly RowField[]): (row: DriverRow) =
       return record as T;
     },
   );
+}
+
+/**
+ * How a column's value as the driver returns it maps to the record's: by the column's own
+ * `mapFromDriverValue`, but a `timestamptz` that the driver gives as text (postgres.js does; PGlite
+ * gives a Date) by hand (support/timestamps.ts): a page of jobs has four in each row.
+ */
+export function driverValueMapper(column: Column): (value: unknown) => unknown {
+  if (column instanceof PgTimestamp && column.withTimezone) {
+    return (value) =>
+      typeof value === 'string' ? timestampFromText(value) : column.mapFromDriverValue(value as Date);
+  }
+  return (value) => column.mapFromDriverValue(value);
 }

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { runStatement, type Database } from '../db/client.js';
+import { driverValueMapper } from '../db/driver-rows.js';
 import { jobStatusEvents } from '../jobs/tables.js';
 import type { JobStatus } from '../jobs/lifecycle.js';
 import { compareCursors, encodeCursor, type Cursor } from './cursor.js';
@@ -94,13 +95,15 @@ where (xid, id) > ($1::xid8, $2::bigint) and xid < pg_snapshot_xmin(pg_current_s
 order by job_status_events.xid, job_status_events.id
 limit $3::int`;
 
+const occurredAtOf = driverValueMapper(jobStatusEvents.occurredAt);
+
 /** Up to `limit` settled events after `position`, of every job, in order. */
 export async function settledAfter(db: Database, position: Cursor, limit: number): Promise<StatusEvent[]> {
   const rows = await runStatement(db, SETTLED_AFTER, [position.xid, position.id, limit]);
   return rows.map((row) =>
     toEvent({
       ...(row as unknown as EventRow),
-      occurredAt: jobStatusEvents.occurredAt.mapFromDriverValue(row.occurredAt as string) as Date,
+      occurredAt: occurredAtOf(row.occurredAt) as Date,
     }),
   );
 }

@@ -4,7 +4,7 @@
  * the tables' own column definitions, so a new column needs no change here.
  */
 import { getTableColumns, type Column } from 'drizzle-orm';
-import { recordReader, type DriverRow } from '../db/driver-rows.js';
+import { driverValueMapper, recordReader, type DriverRow } from '../db/driver-rows.js';
 import type { JobRecord } from './repository.js';
 import { jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 
@@ -23,7 +23,7 @@ const readerOf = <T>(prefix: string, columns: [PropertyKey, Column][]) =>
     columns.map(([key, column]) => ({
       key: String(key),
       from: `${prefix}${String(key)}`,
-      map: (value) => column.mapFromDriverValue(value),
+      map: driverValueMapper(column),
     })),
   );
 const jobOf = readerOf<JobRow>('job.', jobColumns);

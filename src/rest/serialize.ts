@@ -8,6 +8,7 @@ import { JOBS_API_ROOT } from './operations.js';
 import type { StatusEvent } from '../events/feed.js';
 import type { JobRecord } from '../jobs/repository.js';
 import { filesetOf, stepSpecOf } from '../jobs/views.js';
+import { isoTimestamp as iso } from '../support/timestamps.js';
 import type {
   JobStatusEvent,
   JobStatusTree,
@@ -18,8 +19,6 @@ import type {
   RuntimeStatus,
   StepResponse,
 } from './schemas.js';
-
-const iso = (d: Date) => d.toISOString();
 
 /** `PlatformJobResponse` */
 export function jobResponse(job: JobRecord): PlatformJobResponse {
