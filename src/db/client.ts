@@ -135,11 +135,23 @@ export function runStatement(
  *   a few failed attempts, which would keep the gateway away long after the server is back.
  * - `fetch_types: false`: no type lookup when a connection opens (postgres.js throws an uncaught
  *   error when a connection is killed during it); the gateway reads no array or custom types.
+ * - `types.json`: postgres.js's own json reading, but `{}` made without a call into `JSON.parse`.
+ *   It is the most frequent json value by far (a job's status details, ownership and custom
+ *   fields, and its steps' status details, until something sets them): four in every row of a
+ *   page of jobs, 0.13 µs each on this project's 2-core machine against 0.01.
  */
 export const CONNECTION_OPTIONS = {
   connect_timeout: 2,
   backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
   fetch_types: false,
+  types: {
+    json: {
+      to: 114,
+      from: [114, 3802],
+      serialize: (value: unknown) => JSON.stringify(value),
+      parse: (text: string): unknown => (text === '{}' ? {} : JSON.parse(text)),
+    },
+  },
   onnotice: () => {},
 } satisfies PostgresOptions;
 

@@ -50,11 +50,12 @@ export interface PageStatement {
 }
 
 /**
- * The versions of a job-with-steps row (`"job.id"`, `"job.xmin"`, `"step.xmin"`), for a statement
- * that joins `jobs` and `job_steps`. A page's subquery selects the job's `xmin` as `version`.
+ * The versions of a job-with-steps row (`"job.xmin"`, `"step.xmin"`), for a statement that joins
+ * `jobs` and `job_steps` and selects the job's id as `"job.id"`. A page's subquery selects the
+ * job's `xmin` as `version`.
  */
 const versionColumns = (jobXmin: string) =>
-  `jobs.id as "job.id", ${jobXmin}::text as "job.xmin", job_steps.xmin::text as "step.xmin"`;
+  `${jobXmin}::text as "job.xmin", job_steps.xmin::text as "step.xmin"`;
 
 /** The page's jobs and their steps, one row per step, in the page's order then step order. */
 const ofPage = (columns: string, { page, order, also }: PageStatement) => `select ${columns}${also}
@@ -134,7 +135,11 @@ export class JobVersions {
   /** The page's versions, then the jobs not kept at those versions (a job deleted meanwhile is left out). */
   private async readByVersion(db: Database, statement: PageStatement) {
     // Never filtered (see `filtered`), so prepared.
-    const rows = await runStatement(db, ofPage(versionColumns('jobs.version'), statement), statement.params);
+    const rows = await runStatement(
+      db,
+      ofPage(`jobs.id as "job.id", ${versionColumns('jobs.version')}`, statement),
+      statement.params,
+    );
     const page = rowsOfEachJob(rows).map((jobRows) => ({
       id: jobRows[0]!['job.id'] as string,
       version: versionOf(jobRows),
