@@ -35,21 +35,21 @@ const mayCompile = (() => {
 
 /**
  * A function returning `{ key: <expression>, … }` for each entry, the expressions reading the
- * function's one argument as `input` and `args` (passed once, here) as `args`; `interpreted` where
- * code may not be compiled. Keys and the names in expressions go through JSON.stringify: no column
- * name can change the code.
+ * function's arguments as `input` and `extra` and `args` (passed once, here) as `args`;
+ * `interpreted` where code may not be compiled. Keys and the names in expressions go through
+ * JSON.stringify: no column name can change the code.
  */
 function literalBuilder<I, O>(
   entries: [key: string, expression: string][],
   args: unknown[],
-  interpreted: (input: I) => O,
-): (input: I) => O {
+  interpreted: (input: I, extra?: unknown) => O,
+): (input: I, extra?: unknown) => O {
   if (!mayCompile) return interpreted;
   const properties = entries.map(([key, expression]) => `${JSON.stringify(key)}: ${expression}`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the literal is what keeps the objects fast (above)
-  const outer = new Function('args', `return (input) => ({ ${properties.join(', ')} });`) as (
+  const outer = new Function('args', `return (input, extra) => ({ ${properties.join(', ')} });`) as (
     args: unknown[],
-  ) => (input: I) => O;
+  ) => (input: I, extra?: unknown) => O;
   return outer(args);
 }
 
@@ -82,17 +82,29 @@ export interface RowField {
   map: (value: unknown) => unknown;
 }
 
-/** A function reading records of `fields` from driver rows. */
-export function recordReader<T>(fields: readonly RowField[]): (row: DriverRow) => T {
+/**
+ * A function reading records of `fields` from driver rows; with `extraKey`, every record has that
+ * key too, last, set to the function's second argument (a job's steps, say). It is set in the
+ * literal: a record spread into another object with one more key got a map of its own every time
+ * (V8 11.3), so every reader of such objects missed its inline caches.
+ */
+export function recordReader<T>(
+  fields: readonly RowField[],
+  extraKey?: string,
+): (row: DriverRow, extra?: unknown) => T {
   return literalBuilder(
-    fields.map(({ key, from }, i) => [
-      key,
-      `input[${JSON.stringify(from)}] == null ? null : args[${i}](input[${JSON.stringify(from)}])`,
-    ]),
+    [
+      ...fields.map(({ key, from }, i): [string, string] => [
+        key,
+        `input[${JSON.stringify(from)}] == null ? null : args[${i}](input[${JSON.stringify(from)}])`,
+      ]),
+      ...(extraKey === undefined ? [] : [[extraKey, 'extra'] as [string, string]]),
+    ],
     fields.map((field) => field.map),
-    (row) => {
+    (row, extra) => {
       const record: Record<string, unknown> = {};
       for (const { key, from, map } of fields) record[key] = row[from] == null ? null : map(row[from]);
+      if (extraKey !== undefined) record[extraKey] = extra;
       return record as T;
     },
   );

@@ -17,23 +17,30 @@ export const JOB_WITH_STEP_COLUMNS = [
   ...stepColumns.map(([key, column]) => `job_steps."${column.name}" as "step.${key}"`),
 ].join(', ');
 
-/** How a table's row is read from a joined row: each key from its prefixed column, mapped by the column. */
-const readerOf = <T>(prefix: string, columns: [PropertyKey, Column][]) =>
+/**
+ * How a table's row is read from a joined row: each key from its prefixed column, mapped by the
+ * column; with `extraKey`, that key too, set to the reader's second argument.
+ */
+const readerOf = <T>(prefix: string, columns: [PropertyKey, Column][], extraKey?: string) =>
   recordReader<T>(
     columns.map(([key, column]) => ({
       key: String(key),
       from: `${prefix}${String(key)}`,
       map: driverValueMapper(column),
     })),
+    extraKey,
   );
-const jobOf = readerOf<JobRow>('job.', jobColumns);
+const jobOf = readerOf<JobRecord>('job.', jobColumns, 'steps');
 const stepOf = readerOf<JobStepRow>('step.', stepColumns);
 
 /** The job of rows in step order (all of one job), or undefined for none. */
 export function jobRecordFromRows(rows: readonly DriverRow[]): JobRecord | undefined {
   const [first] = rows;
   if (!first) return undefined;
-  return { ...jobOf(first), steps: rows.map(stepOf) };
+  return jobOf(
+    first,
+    rows.map((row) => stepOf(row)),
+  );
 }
 
 /** Each job's rows, of rows grouped by job (each job's rows together, in step order), in the rows' order. */
