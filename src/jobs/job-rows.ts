@@ -33,6 +33,16 @@ const readerOf = <T>(prefix: string, columns: [PropertyKey, Column][], extraKey?
 const jobOf = readerOf<JobRecord>('job.', jobColumns, 'steps');
 const stepOf = readerOf<JobStepRow>('step.', stepColumns);
 
+/**
+ * A job's record of its row and steps as Drizzle's own queries read them: built in one literal too,
+ * for the same reason as `jobOf` (a `{ ...job, steps }` got a map of its own every time).
+ */
+const jobWithSteps = recordReader<JobRecord>(
+  jobColumns.map(([key]) => ({ key, from: key, map: (value) => value })),
+  'steps',
+);
+export const jobRecordOf = (job: JobRow, steps: JobStepRow[]): JobRecord => jobWithSteps(job, steps);
+
 /** The job of rows in step order (all of one job), or undefined for none. */
 export function jobRecordFromRows(rows: readonly DriverRow[]): JobRecord | undefined {
   const [first] = rows;

@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from 'drizzle-o
 import { runStatement, type Database } from '../db/client.js';
 import { passJobGate } from './job-gate.js';
 import type { Workspaces } from './job-query.js';
-import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows } from './job-rows.js';
+import { JOB_WITH_STEP_COLUMNS, jobRecordFromRows, jobRecordOf } from './job-rows.js';
 import { jobStatusEvents, jobSteps, jobs, type JobRow, type JobStepRow } from './tables.js';
 import type { JobStatus } from './lifecycle.js';
 import type { ExecutorProvider } from './spec.js';
@@ -62,7 +62,10 @@ export async function lockJob(db: Database, workspace: string, name: string): Pr
     .for('update');
   const [first] = rows;
   if (!first) return undefined;
-  return { ...first.job, steps: rows.map((r) => r.step) };
+  return jobRecordOf(
+    first.job,
+    rows.map((r) => r.step),
+  );
 }
 
 /**
@@ -80,7 +83,7 @@ export async function findJobsByIds(db: Database, ids: readonly string[]): Promi
   const records = new Map<string, JobRecord>();
   for (const { job, step } of rows) {
     let record = records.get(job.id);
-    if (!record) records.set(job.id, (record = { ...job, steps: [] }));
+    if (!record) records.set(job.id, (record = jobRecordOf(job, [])));
     record.steps.push(step);
   }
   return [...records.values()];

@@ -39,6 +39,7 @@ import type { JobListQuery, JobPageQuery } from './job-list.js';
 import type { Workspaces } from './job-query.js';
 import type { CreateJobRequest, StepStatusUpdate } from './spec.js';
 import { JobVersions } from './job-versions.js';
+import { jobRecordOf } from './job-rows.js';
 import { PageStarts } from './page-starts.js';
 
 /**
@@ -183,7 +184,7 @@ export class JobsService {
   async updateStatusDetails(workspace: string, name: string, details: Record<string, unknown>) {
     const job = await mergeStatusDetails(this.db, workspace, name, details);
     if (!job) throw new JobNotFoundError(workspace, name);
-    return { ...job, steps: await repo.findStepsOfJob(this.db, job.id) };
+    return jobRecordOf(job, await repo.findStepsOfJob(this.db, job.id));
   }
 
   /**
