@@ -3,8 +3,8 @@
  * every row has. A page of 50 jobs reads 200 timestamps and writes 100: `new Date` of PostgreSQL's
  * text and V8 11.3's `toISOString` (which formats through `printf`) took 0.28 and 0.76 µs each on
  * this project's 2-core machine, these 0.14 and 0.21 µs. Any other form (a time zone other than
- * UTC, a year outside those written by hand, infinity) takes the built-in way, so the results are always the
- * built-ins' own.
+ * UTC, a year outside those written by hand, infinity) takes the built-in way, so the results are
+ * always the built-ins' own.
  */
 
 const DAY_MS = 86_400_000;
