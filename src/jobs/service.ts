@@ -103,7 +103,7 @@ export class JobsService {
       throw new JobAlreadyExistsError(workspace, job.name);
     }
     this.onStatusCommitted();
-    return { ...job, steps };
+    return jobRecordOf(job, steps);
   }
 
   async get(workspace: string, name: string): Promise<JobRecord> {
